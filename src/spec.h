@@ -327,6 +327,8 @@ struct urun_linux
   char *mount_label;
   bool has_personality;
   unsigned long personality_domain; /* PER_LINUX or PER_LINUX32 */
+  char **personality_flags; /* NULL-terminated or NULL; none defined yet */
+  size_t n_personality_flags;
   struct
   {
     bool set;

@@ -1,0 +1,175 @@
+/* init.c: the container process, from clone to execve. */
+#define _GNU_SOURCE
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "namespaces.h"
+#include "process.h"
+#include "sync.h"
+#include "sysctl.h"
+
+/* Staged path: joining namespaces by path needs setns before the new ones
+ * exist. The user namespace comes first when joined (the others are joined
+ * with its privileges) and last when new (the joined ones are entered with
+ * the caller's privileges). unshare(CLONE_NEWPID) only moves children, so
+ * pid 1 is a fork: this process reports its pid and exits. */
+static int
+enter_namespaces_staged (struct urun_init_args *a, struct urun_error *err)
+{
+  unsigned long flags = a->new_ns_flags;
+  const struct urun_namespace *pid_ns = urun_spec_namespace (a->spec, URUN_NS_PID);
+  pid_t child;
+
+  if (urun_ns_join (a->spec, true, err) < 0 || urun_ns_join (a->spec, false, err) < 0)
+    return -1;
+  if (flags & CLONE_NEWUSER)
+    {
+      if (unshare (CLONE_NEWUSER) < 0)
+        return urun_set_error (err, errno, "create user namespace");
+      if (urun_sync_send (a->sync_fd, URUN_SYNC_MAP_IDS, 0, err) < 0
+          || urun_sync_expect (a->sync_fd, URUN_SYNC_IDS_MAPPED, NULL, err) < 0)
+        return -1;
+    }
+  if (unshare ((int) (flags & ~CLONE_NEWUSER)) < 0)
+    return urun_set_error (err, errno, "create namespaces");
+  if (pid_ns == NULL)
+    return 0;
+  child = fork ();
+  if (child < 0)
+    return urun_set_error (err, errno, "fork the container's pid 1");
+  if (child > 0)
+    {
+      if (urun_sync_send (a->sync_fd, URUN_SYNC_INIT_PID, child, err) < 0)
+        urun_sync_fail (a->sync_fd, err);
+      _exit (0);
+    }
+  return 0;
+}
+
+static int
+enter_namespaces (struct urun_init_args *a, struct urun_error *err)
+{
+  if (a->staged)
+    return enter_namespaces_staged (a, err);
+  if (!(a->new_ns_flags & CLONE_NEWUSER))
+    return 0;
+  if (urun_sync_send (a->sync_fd, URUN_SYNC_MAP_IDS, 0, err) < 0)
+    return -1;
+  return urun_sync_expect (a->sync_fd, URUN_SYNC_IDS_MAPPED, NULL, err);
+}
+
+/* In a new user namespace the process keeps its host uid's image (the
+ * overflow uid until mapped); become the namespace's root when it is
+ * mapped, so files created during setup belong to container root. */
+static void
+become_namespace_root (void)
+{
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    errno = 0; /* 0 is not mapped (e.g. keep-id): stay as we are */
+}
+
+static int
+set_names (const struct urun_spec *spec, struct urun_error *err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return urun_set_error (err, errno, "hostname: set `%s`", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return urun_set_error (err, errno, "domainname: set `%s`", spec->domainname);
+  return 0;
+}
+
+static int
+setup_rootfs (struct urun_init_args *a, struct urun_error *err)
+{
+  const struct urun_namespace *mnt = urun_spec_namespace (a->spec, URUN_NS_MOUNT);
+
+  /* A joined mount namespace is already somebody's root: use it as is. */
+  if (mnt == NULL || mnt->path != NULL)
+    return chdir ("/") < 0 ? urun_set_error (err, errno, "chdir to `/`") : 0;
+  if (urun_prepare_rootfs (a->spec, &a->rootfs, err) < 0)
+    return urun_wrap_error (err, "set up rootfs");
+  if (urun_sysctl_apply (a->spec, a->rootfs.root_fd, err) < 0)
+    return -1;
+  if (urun_finish_rootfs (a->spec, &a->rootfs, a->no_pivot, err) < 0)
+    return urun_wrap_error (err, "set up rootfs");
+  return 0;
+}
+
+/* `urun start` opens exec.fifo for writing and writes one byte. Until a
+ * writer has opened it, poll(2) on our O_NONBLOCK reader does not report
+ * POLLHUP (fifo(7) semantics since Linux 2.6.x, pipe_poll's w_counter). */
+static int
+wait_for_start (struct urun_init_args *a, struct urun_error *err)
+{
+  struct pollfd pfd = { .fd = a->fifo_fd, .events = POLLIN };
+  char byte;
+
+  if (a->fifo_fd < 0)
+    return urun_sync_expect (a->sync_fd, URUN_SYNC_START, NULL, err);
+  while (poll (&pfd, 1, -1) < 0)
+    if (errno != EINTR)
+      return urun_set_error (err, errno, "wait on exec.fifo");
+  if (read (a->fifo_fd, &byte, 1) != 1)
+    return urun_set_error (err, 0, "exec.fifo closed without a start");
+  close (a->fifo_fd);
+  return 0;
+}
+
+static int
+setup (struct urun_init_args *a, char **exec_path, struct urun_error *err)
+{
+  int keep[] = { a->sync_fd, a->fifo_fd };
+
+  if (enter_namespaces (a, err) < 0)
+    return -1;
+  if (a->new_ns_flags & CLONE_NEWUSER)
+    become_namespace_root ();
+  if (set_names (a->spec, err) < 0 || urun_process_set_limits (a->spec, err) < 0)
+    return -1;
+  if (setup_rootfs (a, err) < 0)
+    return -1;
+  return urun_process_prepare (&a->spec->process, a->preserve_fds, keep,
+                               sizeof keep / sizeof keep[0], exec_path, err);
+}
+
+void
+urun_init_container (struct urun_init_args *a)
+{
+  cleanup_error struct urun_error err = URUN_ERROR_INIT;
+  cleanup_free char *exec_path = NULL;
+  pid_t parent = getppid ();
+
+  /* Die with urun during setup; a parent gone already means it died first. */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
+    _exit (1);
+  if (setup (a, &exec_path, &err) < 0)
+    urun_sync_fail (a->sync_fd, &err);
+  /* From here the container outlives `urun create`. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (urun_sync_send (a->sync_fd, URUN_SYNC_READY, 0, &err) < 0)
+    _exit (1);
+  if (wait_for_start (a, &err) < 0)
+    {
+      if (a->fifo_fd >= 0)
+        _exit (1); /* nobody waits for a message now */
+      urun_sync_fail (a->sync_fd, &err);
+    }
+  urun_process_exec (&a->spec->process, exec_path, &err);
+  if (a->fifo_fd >= 0)
+    {
+      /* After `start`, the container's stderr is the only place left. */
+      dprintf (2, "urun: %s: %s\n", err.msg, strerror (err.errnum));
+      _exit (127);
+    }
+  urun_sync_fail (a->sync_fd, &err);
+}

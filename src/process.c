@@ -1,0 +1,230 @@
+/* process.c: the container's process — limits, identity, cwd, exec. */
+#define _GNU_SOURCE
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "utils.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int
+set_rlimits (const struct urun_process *p, struct urun_error *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return urun_set_error (err, errno, "process.rlimits[%zu]: set limit", i);
+    }
+  return 0;
+}
+
+int
+urun_process_set_limits (const struct urun_spec *spec, struct urun_error *err)
+{
+  const struct urun_process *p = &spec->process;
+
+  if (set_rlimits (p, err) < 0)
+    return -1;
+  if (p->oom_score_adj.set)
+    {
+      char value[32];
+      cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      snprintf (value, sizeof value, "%lld", (long long) p->oom_score_adj.value);
+      if (urun_write_procfs (fd, "/proc/self/oom_score_adj", value, err) < 0)
+        return urun_wrap_error (err, "process.oomScoreAdj");
+    }
+  if (spec->linux_.has_personality
+      && personality (spec->linux_.personality_domain) < 0)
+    return urun_set_error (err, errno, "linux.personality: set domain");
+  return 0;
+}
+
+static int
+compare_ints (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* The container must not start with a host fd open. close_range(2), 5.9+ */
+static int
+close_fds_except (int first, const int *keep, size_t n_keep,
+                  struct urun_error *err)
+{
+  int sorted[8];
+  unsigned from = (unsigned) first;
+
+  if (n_keep > sizeof sorted / sizeof sorted[0])
+    return urun_set_error (err, E2BIG, "too many fds to keep");
+  memcpy (sorted, keep, n_keep * sizeof (int));
+  qsort (sorted, n_keep, sizeof (int), compare_ints);
+  for (size_t i = 0; i < n_keep; i++)
+    {
+      if (sorted[i] < 0 || (unsigned) sorted[i] < from)
+        continue;
+      if ((unsigned) sorted[i] > from && close_range (from, sorted[i] - 1, 0) < 0)
+        return urun_set_error (err, errno, "close inherited fds");
+      from = sorted[i] + 1;
+    }
+  if (close_range (from, ~0U, 0) < 0)
+    return urun_set_error (err, errno, "close inherited fds");
+  return 0;
+}
+
+/* Preserved fds (--preserve-fds, LISTEN_FDS) must survive execve. */
+static int
+keep_preserved_fds (int preserve_fds, struct urun_error *err)
+{
+  for (int fd = 3; fd < 3 + preserve_fds; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        return urun_set_error (err, errno, "keep preserved fd %d open", fd);
+    }
+  return 0;
+}
+
+static int
+set_groups (const struct urun_user *u, struct urun_error *err)
+{
+  if (setgroups (u->n_additional_gids, u->additional_gids) == 0)
+    return 0;
+  /* A user namespace with a single-ID map has setgroups denied
+   * (user_namespaces(7)); without extra groups to set, that is fine. */
+  if (errno == EPERM && u->n_additional_gids == 0)
+    return 0;
+  if (errno == EPERM)
+    return urun_set_error (err, EPERM,
+                           "process.user.additionalGids: setgroups is denied in this user namespace (only one ID is mapped)");
+  return urun_set_error (err, errno, "process.user.additionalGids: setgroups");
+}
+
+/* Switch to the process user. PR_SET_KEEPCAPS keeps the permitted set
+ * across a uid change away from 0; capabilities(7). */
+static int
+set_identity (const struct urun_process *p, struct urun_error *err)
+{
+  const struct urun_user *u = &p->user;
+
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return urun_set_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (set_groups (u, err) < 0)
+    return -1;
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return urun_set_error (err, errno == EINVAL ? 0 : errno,
+                           errno == EINVAL ? "process.user.gid %u is not mapped in the user namespace"
+                                           : "process.user.gid %u: setresgid",
+                           (unsigned) u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return urun_set_error (err, errno == EINVAL ? 0 : errno,
+                           errno == EINVAL ? "process.user.uid %u is not mapped in the user namespace"
+                                           : "process.user.uid %u: setresuid",
+                           (unsigned) u->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return urun_set_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  return 0;
+}
+
+/* chdir, then make sure the result is inside the root: a cwd reached
+ * through a leaked host fd ("/proc/self/fd/N") is outside it, and getcwd(3)
+ * then fails with ENOENT (glibc 2.27+; the kernel's "(unreachable)").
+ * This is the CVE-2024-21626 class. */
+static int
+enter_cwd (const char *cwd, struct urun_error *err)
+{
+  char buf[PATH_MAX];
+
+  if (chdir (cwd) < 0)
+    return urun_set_error (err, errno, "process.cwd `%s`", cwd);
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return urun_set_error (err, 0, "process.cwd `%s` is outside the container", cwd);
+  return 0;
+}
+
+static const char *
+env_path (char *const *env)
+{
+  for (; env && *env; env++)
+    if (strncmp (*env, "PATH=", 5) == 0)
+      return *env + 5;
+  return DEFAULT_PATH;
+}
+
+/* execvpe(3) would search the caller's PATH, not the container's. */
+static int
+find_executable (const struct urun_process *p, char **out,
+                 struct urun_error *err)
+{
+  const char *name = p->args[0];
+  cleanup_free char *dirs = NULL;
+  char *saveptr = NULL;
+
+  if (strchr (name, '/'))
+    {
+      if (access (name, X_OK) < 0)
+        return urun_set_error (err, errno, "process.args[0] `%s`", name);
+      *out = xstrdup (name);
+      return 0;
+    }
+  dirs = xstrdup (env_path (p->env));
+  for (char *d = strtok_r (dirs, ":", &saveptr); d; d = strtok_r (NULL, ":", &saveptr))
+    {
+      cleanup_free char *candidate = xasprintf ("%s/%s", *d ? d : ".", name);
+      if (urun_is_executable (candidate))
+        {
+          *out = TAKE_PTR (candidate);
+          return 0;
+        }
+    }
+  return urun_set_error (err, ENOENT, "process.args[0]: executable file `%s` not found in $PATH", name);
+}
+
+int
+urun_process_prepare (const struct urun_process *p, int preserve_fds,
+                      const int *keep, size_t n_keep, char **exec_path,
+                      struct urun_error *err)
+{
+  if (close_fds_except (3 + preserve_fds, keep, n_keep, err) < 0
+      || keep_preserved_fds (preserve_fds, err) < 0)
+    return -1;
+  if (urun_caps_limit_bounding (&p->capabilities, err) < 0)
+    return -1;
+  if (set_identity (p, err) < 0)
+    return -1;
+  if (urun_caps_apply (&p->capabilities, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return urun_set_error (err, errno, "process.noNewPrivileges");
+  umask (p->user.has_umask ? p->user.umask : 022);
+  if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
+    return -1;
+  return find_executable (p, exec_path, err);
+}
+
+int
+urun_process_exec (const struct urun_process *p, const char *exec_path,
+                   struct urun_error *err)
+{
+  sigset_t none;
+
+  /* The caller's blocked signals must not leak into the container. */
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  execve (exec_path, p->args, p->env ? p->env : (char *[]){ NULL });
+  return urun_set_error (err, errno, "exec `%s`", exec_path);
+}

@@ -1,0 +1,39 @@
+/* sync.h: the messages between urun (the parent) and the container process
+ * it spawns, over one SOCK_SEQPACKET socketpair. Every stage of the setup is
+ * one message here; nothing else crosses between the two. */
+#ifndef URUN_SYNC_H
+#define URUN_SYNC_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+enum urun_sync_type
+{
+  URUN_SYNC_MAP_IDS = 1,  /* child -> parent: my user namespace needs maps */
+  URUN_SYNC_IDS_MAPPED,   /* parent -> child: uid_map and gid_map written */
+  URUN_SYNC_INIT_PID,     /* child -> parent: the container's pid 1 (value) */
+  URUN_SYNC_READY,        /* child -> parent: set up, waiting to start */
+  URUN_SYNC_START,        /* parent -> child: exec the process now (`run`) */
+  URUN_SYNC_ERROR,        /* child -> parent: errnum + message, then _exit */
+};
+
+/* Send a message; VALUE is a pid for URUN_SYNC_INIT_PID, else 0. */
+int urun_sync_send (int fd, enum urun_sync_type type, int value,
+                    struct urun_error *err);
+
+/* Receive the message EXPECTED. A URUN_SYNC_ERROR from the child becomes
+ * ERR (errnum and message as the child set them); EOF means the child died
+ * before it could say anything. VALUE may be NULL. */
+int urun_sync_expect (int fd, enum urun_sync_type expected, int *value,
+                      struct urun_error *err);
+
+/* After URUN_SYNC_START: wait until the child's execve closed its end
+ * (the socket is O_CLOEXEC), or take the error it sent instead. */
+int urun_sync_wait_exec (int fd, struct urun_error *err);
+
+/* In the child: report ERR to the parent and _exit(1). Never returns. */
+__attribute__ ((noreturn)) void urun_sync_fail (int fd,
+                                                const struct urun_error *err);
+
+#endif

@@ -1,0 +1,203 @@
+/* utils.c: allocation, whole-file I/O and number parsing. */
+#define _GNU_SOURCE
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#define MAX_FILE_SIZE (16 * 1024 * 1024)
+
+static void *
+check_oom (void *p)
+{
+  if (p == NULL)
+    {
+      fprintf (stderr, "urun: out of memory\n");
+      abort ();
+    }
+  return p;
+}
+
+void *
+xmalloc0 (size_t size)
+{
+  return check_oom (calloc (1, size ? size : 1));
+}
+
+void *
+xrealloc (void *p, size_t size)
+{
+  return check_oom (realloc (p, size ? size : 1));
+}
+
+char *
+xstrdup (const char *s)
+{
+  return s ? check_oom (strdup (s)) : NULL;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s = NULL;
+  int r;
+
+  va_start (ap, fmt);
+  r = vasprintf (&s, fmt, ap);
+  va_end (ap);
+  return check_oom (r < 0 ? NULL : s);
+}
+
+int
+urun_read_file_at (int dirfd, const char *path, char **out, size_t *len,
+                   struct urun_error *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *buf = NULL;
+  size_t used = 0, size = 4096;
+
+  fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return urun_set_error (err, errno, "open `%s`", path);
+  buf = xmalloc0 (size);
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + used, size - used - 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return urun_set_error (err, errno, "read `%s`", path);
+      if (n == 0)
+        break;
+      used += n;
+      if (used + 1 == size)
+        {
+          if (size >= MAX_FILE_SIZE)
+            return urun_set_error (err, EFBIG, "read `%s`", path);
+          size *= 2;
+          buf = xrealloc (buf, size);
+        }
+    }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = TAKE_PTR (buf);
+  return 0;
+}
+
+int
+urun_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      p += n;
+      len -= n;
+    }
+  return 0;
+}
+
+int
+urun_write_file_at (int dirfd, const char *path, const char *str,
+                    struct urun_error *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return urun_set_error (err, errno, "open `%s`", path);
+  if (urun_write_all (fd, str, strlen (str)) < 0)
+    return urun_set_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+bool
+urun_parse_u64 (const char *s, uint64_t *out)
+{
+  char *end = NULL;
+  unsigned long long v;
+
+  if (s == NULL || *s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  v = strtoull (s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+unsigned long long
+urun_pid_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  cleanup_close int fd = -1;
+  ssize_t n;
+  char *p;
+  unsigned long long start = 0;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm (field 2) may hold spaces and ')': skip to the last ')'. proc(5) */
+  p = strrchr (buf, ')');
+  if (p == NULL)
+    return 0;
+  /* After ") " come fields 3..; starttime is field 22, the 20th of those. */
+  if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+                     "%*d %*d %*d %*d %*d %*d %llu",
+              &start)
+      != 1)
+    return 0;
+  /* A zombie still has a start time but is no longer running anything. */
+  if (p[2] == 'Z' || p[2] == 'X')
+    return 0;
+  return start;
+}
+
+bool
+urun_is_executable (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode)
+         && access (path, X_OK) == 0;
+}
+
+int
+urun_write_procfs (int fd, const char *path, const char *str,
+                   struct urun_error *err)
+{
+  struct statfs sfs;
+
+  if (fd < 0)
+    return urun_set_error (err, errno, "open `%s`", path);
+  if (fstatfs (fd, &sfs) < 0)
+    return urun_set_error (err, errno, "statfs `%s`", path);
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return urun_set_error (err, EXDEV, "`%s` is not on procfs", path);
+  if (urun_write_all (fd, str, strlen (str)) < 0)
+    return urun_set_error (err, errno, "write `%s`", path);
+  return 0;
+}
