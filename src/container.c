@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,6 +29,7 @@
 #include "spec.h"
 #include "sync.h"
 #include "sysctl.h"
+#include "terminal.h"
 #include "utils.h"
 
 /* What a create that fails half-way must undo: the container process and
@@ -37,6 +40,8 @@ struct creation
   int dir_fd;
   const char *id;
   pid_t pid;
+  int console_socket; /* --console-socket, connected before anything exists */
+  int pty_master;     /* `run` without a console socket proxies it */
 };
 
 static void
@@ -55,6 +60,10 @@ undo_creation (struct creation *c)
     }
   if (c->dir_fd >= 0)
     close (c->dir_fd);
+  if (c->console_socket >= 0)
+    close (c->console_socket);
+  if (c->pty_master >= 0)
+    close (c->pty_master);
   if (c->root_fd >= 0)
     close (c->root_fd);
 }
@@ -122,9 +131,25 @@ load_bundle (const struct urun_create_opts *opts, struct bundle *b,
 
 /* Answer the child's requests until it reports READY; returns the pid of the
  * container's process (in the staged path, the grandchild). */
+/* The pty master: to the console socket, or kept for `run` to proxy. */
+static int
+receive_terminal (int sync_fd, struct creation *c, struct urun_error *err)
+{
+  cleanup_close int master = -1;
+
+  if (urun_sync_expect_fd (sync_fd, URUN_SYNC_TERMINAL, &master, err) < 0)
+    return -1;
+  if (c->console_socket < 0)
+    {
+      c->pty_master = TAKE_FD (master);
+      return 0;
+    }
+  return urun_console_socket_send (c->console_socket, master, err);
+}
+
 static int
 serve_child (const struct bundle *b, int sync_fd, pid_t child, bool staged,
-             pid_t *container_pid, struct urun_error *err)
+             struct creation *c, struct urun_error *err)
 {
   const struct urun_linux *l = &b->spec->linux_;
   unsigned long flags = urun_ns_new_flags (b->spec);
@@ -146,7 +171,9 @@ serve_child (const struct bundle *b, int sync_fd, pid_t child, bool staged,
         return -1;
       waitpid (child, NULL, 0);
     }
-  *container_pid = init_pid;
+  c->pid = init_pid;
+  if (b->spec->process.terminal && receive_terminal (sync_fd, c, err) < 0)
+    return -1;
   return urun_sync_expect (sync_fd, URUN_SYNC_READY, NULL, err);
 }
 
@@ -164,6 +191,8 @@ spawn_container (const struct bundle *b, const struct urun_create_opts *opts,
                 .in_user_namespace = (flags & CLONE_NEWUSER) || geteuid () != 0 },
     .fifo_fd = fifo_fd,
     .no_pivot = opts->no_pivot,
+    .no_new_keyring = opts->no_new_keyring,
+    .pty_slave = -1,
     .preserve_fds = opts->preserve_fds,
     .staged = staged,
     .new_ns_flags = flags,
@@ -188,7 +217,7 @@ spawn_container (const struct bundle *b, const struct urun_create_opts *opts,
     }
   close (fds[1]);
   c->pid = child;
-  if (serve_child (b, parent_end, child, staged, &c->pid, err) < 0)
+  if (serve_child (b, parent_end, child, staged, c, err) < 0)
     return -1;
   return TAKE_FD (parent_end);
 }
@@ -247,6 +276,21 @@ write_pid_file (const char *path, pid_t pid, struct urun_error *err)
   return 0;
 }
 
+/* A terminal goes to --console-socket; only a foreground `run` can use the
+ * caller's own terminal instead (runc refuses the same way). */
+static int
+open_console_socket (const struct urun_spec *spec,
+                     const struct urun_create_opts *opts, bool foreground,
+                     struct creation *c, struct urun_error *err)
+{
+  if (!spec->process.terminal || (opts->console_socket == NULL && foreground))
+    return 0;
+  if (opts->console_socket == NULL)
+    return urun_set_error (err, 0, "process.terminal is true: give --console-socket (only a foreground `run` can use your terminal)");
+  c->console_socket = urun_console_socket_connect (opts->console_socket, err);
+  return c->console_socket < 0 ? -1 : 0;
+}
+
 /* The part create and run share: up to a READY container with its state
  * written. Returns the sync socket (run starts the process through it). */
 static int
@@ -258,6 +302,8 @@ create_container (const struct urun_context *ctx,
   int sync_fd;
 
   if (urun_state_check_id (opts->id, err) < 0 || load_bundle (opts, b, err) < 0)
+    return -1;
+  if (open_console_socket (b->spec, opts, !use_fifo && !opts->detach, c, err) < 0)
     return -1;
   c->root_fd = urun_state_open_root (ctx->state_root, err);
   if (c->root_fd < 0)
@@ -292,7 +338,7 @@ urun_container_create (const struct urun_context *ctx,
                        const struct urun_create_opts *opts,
                        struct urun_error *err)
 {
-  cleanup_creation struct creation c = { .root_fd = -1, .dir_fd = -1 };
+  cleanup_creation struct creation c = { .root_fd = -1, .dir_fd = -1, .console_socket = -1, .pty_master = -1 };
   cleanup_bundle struct bundle b = { 0 };
   int sync_fd = create_container (ctx, opts, true, &c, &b, err);
 
@@ -327,29 +373,61 @@ forwarded_signals (sigset_t *set)
   sigaddset (set, SIGCHLD);
 }
 
-/* Forward signals until PID exits. We are a subreaper, so orphans of the
- * staged path land here too: reap them all, stop at ours. */
-static int
-wait_forwarding (pid_t pid, const sigset_t *set)
+/* Reap what exited; true when it was PID (its exit code in *CODE). We are a
+ * subreaper, so orphans of the staged path land here too. */
+static bool
+reap (pid_t pid, int *code)
 {
-  for (;;)
-    {
-      siginfo_t si;
-      int sig = sigwaitinfo (set, &si);
-      int status;
-      pid_t w;
+  int status;
+  pid_t w;
 
-      if (sig < 0)
+  while ((w = waitpid (-1, &status, WNOHANG)) > 0)
+    if (w == pid)
+      {
+        *code = exit_code (status);
+        return true;
+      }
+  return false;
+}
+
+static void
+handle_signal (int sfd, pid_t pid, struct urun_tty_proxy *proxy)
+{
+  struct signalfd_siginfo si;
+
+  if (read (sfd, &si, sizeof si) != sizeof si || si.ssi_signo == SIGCHLD)
+    return;
+  if (si.ssi_signo == SIGWINCH && proxy)
+    urun_tty_proxy_resize (proxy);
+  else
+    kill (pid, (int) si.ssi_signo);
+}
+
+/* Forward signals (and, with a pty, copy the caller's terminal both ways)
+ * until PID exits; returns its exit code. */
+static int
+wait_forwarding (pid_t pid, const sigset_t *set, struct urun_tty_proxy *proxy)
+{
+  cleanup_close int sfd = signalfd (-1, set, SFD_CLOEXEC);
+  struct pollfd pfds[3] = {
+    { .fd = sfd, .events = POLLIN },
+    { .fd = proxy ? proxy->master : -1, .events = POLLIN },
+    { .fd = proxy ? 0 : -1, .events = POLLIN },
+  };
+  int code = 0;
+
+  while (!reap (pid, &code))
+    {
+      if (poll (pfds, 3, -1) < 0)
         continue;
-      if (sig != SIGCHLD)
-        {
-          kill (pid, sig);
-          continue;
-        }
-      while ((w = waitpid (-1, &status, WNOHANG)) > 0)
-        if (w == pid)
-          return exit_code (status);
+      if (pfds[0].revents & POLLIN)
+        handle_signal (sfd, pid, proxy);
+      if ((pfds[1].revents & (POLLIN | POLLHUP)) && !urun_tty_proxy_copy (pfds[1].fd, 1))
+        pfds[1].fd = -1; /* the pty hangs up when the process exits */
+      if ((pfds[2].revents & (POLLIN | POLLHUP)) && !urun_tty_proxy_copy (0, proxy->master))
+        pfds[2].fd = -1;
     }
+  return code;
 }
 
 static void
@@ -367,12 +445,33 @@ remove_stopped (int root_fd, const char *id)
   urun_clear_error (&err);
 }
 
+/* Foreground `run`: forward signals and proxy the pty until the container
+ * exits; then delete it unless --keep. */
+static int
+wait_foreground (const struct urun_create_opts *opts, struct creation *c,
+                 pid_t pid, const sigset_t *set, const sigset_t *old)
+{
+  struct urun_tty_proxy proxy;
+  bool has_pty = c->pty_master >= 0;
+  int code;
+
+  if (has_pty)
+    urun_tty_proxy_start (&proxy, c->pty_master);
+  code = wait_forwarding (pid, set, has_pty ? &proxy : NULL);
+  if (has_pty)
+    urun_tty_proxy_stop (&proxy);
+  sigprocmask (SIG_SETMASK, old, NULL);
+  if (!opts->keep)
+    remove_stopped (c->root_fd, opts->id);
+  return code;
+}
+
 int
 urun_container_run (const struct urun_context *ctx,
                     const struct urun_create_opts *opts, int *exit_status,
                     struct urun_error *err)
 {
-  cleanup_creation struct creation c = { .root_fd = -1, .dir_fd = -1 };
+  cleanup_creation struct creation c = { .root_fd = -1, .dir_fd = -1, .console_socket = -1, .pty_master = -1 };
   cleanup_bundle struct bundle b = { 0 };
   cleanup_close int sync_fd = -1;
   sigset_t set, old;
@@ -394,13 +493,7 @@ urun_container_run (const struct urun_context *ctx,
   pid = c.pid;
   c.id = NULL;
   c.pid = 0;
-  *exit_status = 0;
-  if (opts->detach)
-    return 0;
-  *exit_status = wait_forwarding (pid, &set);
-  sigprocmask (SIG_SETMASK, &old, NULL);
-  if (!opts->keep)
-    remove_stopped (c.root_fd, opts->id);
+  *exit_status = opts->detach ? 0 : wait_foreground (opts, &c, pid, &set, &old);
   return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -17,6 +19,7 @@
 #include "process.h"
 #include "sync.h"
 #include "sysctl.h"
+#include "terminal.h"
 
 /* Staged path: joining namespaces by path needs setns before the new ones
  * exist. The user namespace comes first when joined (the others are joined
@@ -78,6 +81,19 @@ become_namespace_root (void)
     errno = 0; /* 0 is not mapped (e.g. keep-id): stay as we are */
 }
 
+/* A session keyring of its own, so the container cannot see the caller's
+ * keys (runc and crun do the same). Kernels without keys (ENOSYS) and
+ * user namespaces over the key quota (EDQUOT) run without one. keyrings(7) */
+static int
+join_session_keyring (struct urun_error *err)
+{
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0)
+    return 0;
+  if (errno == ENOSYS || errno == EDQUOT)
+    return 0;
+  return urun_set_error (err, errno, "create a session keyring (see --no-new-keyring)");
+}
+
 static int
 set_names (const struct urun_spec *spec, struct urun_error *err)
 {
@@ -88,6 +104,20 @@ set_names (const struct urun_spec *spec, struct urun_error *err)
   return 0;
 }
 
+/* The pty's master goes to urun (for the console socket or its own
+ * terminal); the slave stays here until it becomes stdio. */
+static int
+create_terminal (struct urun_init_args *a, int root_fd, struct urun_error *err)
+{
+  cleanup_close int master = -1;
+
+  if (!a->spec->process.terminal)
+    return 0;
+  if (urun_terminal_create (root_fd, &a->spec->process, &master, &a->pty_slave, err) < 0)
+    return -1;
+  return urun_sync_send_fd (a->sync_fd, URUN_SYNC_TERMINAL, master, err);
+}
+
 static int
 setup_rootfs (struct urun_init_args *a, struct urun_error *err)
 {
@@ -95,10 +125,16 @@ setup_rootfs (struct urun_init_args *a, struct urun_error *err)
 
   /* A joined mount namespace is already somebody's root: use it as is. */
   if (mnt == NULL || mnt->path != NULL)
-    return chdir ("/") < 0 ? urun_set_error (err, errno, "chdir to `/`") : 0;
+    {
+      cleanup_close int root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (chdir ("/") < 0 || root_fd < 0)
+        return urun_set_error (err, errno, "enter `/`");
+      return create_terminal (a, root_fd, err);
+    }
   if (urun_prepare_rootfs (a->spec, &a->rootfs, err) < 0)
     return urun_wrap_error (err, "set up rootfs");
-  if (urun_sysctl_apply (a->spec, a->rootfs.root_fd, err) < 0)
+  if (create_terminal (a, a->rootfs.root_fd, err) < 0
+      || urun_sysctl_apply (a->spec, a->rootfs.root_fd, err) < 0)
     return -1;
   if (urun_finish_rootfs (a->spec, &a->rootfs, a->no_pivot, err) < 0)
     return urun_wrap_error (err, "set up rootfs");
@@ -126,7 +162,8 @@ wait_for_start (struct urun_init_args *a, struct urun_error *err)
 }
 
 static int
-setup (struct urun_init_args *a, char **exec_path, struct urun_error *err)
+setup (struct urun_init_args *a, char **exec_path, char ***env,
+       struct urun_error *err)
 {
   int keep[] = { a->sync_fd, a->fifo_fd };
 
@@ -136,10 +173,14 @@ setup (struct urun_init_args *a, char **exec_path, struct urun_error *err)
     become_namespace_root ();
   if (set_names (a->spec, err) < 0 || urun_process_set_limits (a->spec, err) < 0)
     return -1;
+  if (!a->no_new_keyring && join_session_keyring (err) < 0)
+    return -1;
   if (setup_rootfs (a, err) < 0)
     return -1;
+  if (a->pty_slave >= 0 && urun_terminal_attach (TAKE_FD (a->pty_slave), &a->spec->process.user, err) < 0)
+    return -1;
   return urun_process_prepare (&a->spec->process, a->preserve_fds, keep,
-                               sizeof keep / sizeof keep[0], exec_path, err);
+                               sizeof keep / sizeof keep[0], exec_path, env, err);
 }
 
 void
@@ -147,12 +188,13 @@ urun_init_container (struct urun_init_args *a)
 {
   cleanup_error struct urun_error err = URUN_ERROR_INIT;
   cleanup_free char *exec_path = NULL;
+  char **env = NULL; /* the strings are the spec's; freed by execve */
   pid_t parent = getppid ();
 
   /* Die with urun during setup; a parent gone already means it died first. */
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
     _exit (1);
-  if (setup (a, &exec_path, &err) < 0)
+  if (setup (a, &exec_path, &env, &err) < 0)
     urun_sync_fail (a->sync_fd, &err);
   /* From here the container outlives `urun create`. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -164,7 +206,7 @@ urun_init_container (struct urun_init_args *a)
         _exit (1); /* nobody waits for a message now */
       urun_sync_fail (a->sync_fd, &err);
     }
-  urun_process_exec (&a->spec->process, exec_path, &err);
+  urun_process_exec (&a->spec->process, exec_path, env, &err);
   if (a->fifo_fd >= 0)
     {
       /* After `start`, the container's stderr is the only place left. */

@@ -13,7 +13,9 @@ struct urun_init_args
   struct urun_rootfs rootfs;
   int sync_fd;      /* the child's end of the sync socketpair */
   int fifo_fd;      /* exec.fifo opened O_RDONLY|O_NONBLOCK (create), or -1 (run) */
+  int pty_slave;    /* process.terminal: the pty, until it becomes stdio */
   bool no_pivot;
+  bool no_new_keyring;
   int preserve_fds;
   bool staged;      /* namespaces joined by path: setns/unshare, then fork pid 1 */
   unsigned long new_ns_flags; /* CLONE_NEW* to create */

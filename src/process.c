@@ -194,10 +194,64 @@ find_executable (const struct urun_process *p, char **out,
   return urun_set_error (err, ENOENT, "process.args[0]: executable file `%s` not found in $PATH", name);
 }
 
+/* HOME of UID from the container's /etc/passwd, parsed by hand: getpwuid
+ * could load NSS modules from the container's filesystem. */
+static char *
+home_of (uid_t uid)
+{
+  struct urun_error err = URUN_ERROR_INIT;
+  cleanup_free char *passwd = NULL;
+  char *saveptr = NULL;
+
+  if (urun_read_file_at (AT_FDCWD, "/etc/passwd", &passwd, NULL, &err) < 0)
+    {
+      urun_clear_error (&err);
+      return xstrdup ("/");
+    }
+  for (char *line = strtok_r (passwd, "\n", &saveptr); line; line = strtok_r (NULL, "\n", &saveptr))
+    {
+      /* name:password:uid:gid:gecos:home:shell */
+      char *fields[7] = { 0 };
+      size_t n = 0;
+      uint64_t id;
+
+      for (char *f = line; n < 7; n++)
+        {
+          fields[n] = f;
+          f = strchr (f, ':');
+          if (f == NULL)
+            break;
+          *f++ = '\0';
+        }
+      if (n >= 5 && urun_parse_u64 (fields[2], &id) && id == uid && *fields[5])
+        return xstrdup (fields[5]);
+    }
+  return xstrdup ("/");
+}
+
+/* runc and crun set HOME from /etc/passwd when the spec's env has none. */
+static char **
+env_with_home (const struct urun_process *p)
+{
+  size_t n = p->n_env;
+  char **env = xmalloc0 ((n + 2) * sizeof (char *));
+  cleanup_free char *home = NULL;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      env[i] = p->env[i];
+      if (strncmp (p->env[i], "HOME=", 5) == 0)
+        return env;
+    }
+  home = home_of (p->user.uid);
+  env[n] = xasprintf ("HOME=%s", home);
+  return env;
+}
+
 int
 urun_process_prepare (const struct urun_process *p, int preserve_fds,
                       const int *keep, size_t n_keep, char **exec_path,
-                      struct urun_error *err)
+                      char ***env, struct urun_error *err)
 {
   if (close_fds_except (3 + preserve_fds, keep, n_keep, err) < 0
       || keep_preserved_fds (preserve_fds, err) < 0)
@@ -213,18 +267,19 @@ urun_process_prepare (const struct urun_process *p, int preserve_fds,
   umask (p->user.has_umask ? p->user.umask : 022);
   if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
     return -1;
+  *env = env_with_home (p);
   return find_executable (p, exec_path, err);
 }
 
 int
 urun_process_exec (const struct urun_process *p, const char *exec_path,
-                   struct urun_error *err)
+                   char **env, struct urun_error *err)
 {
   sigset_t none;
 
   /* The caller's blocked signals must not leak into the container. */
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  execve (exec_path, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (exec_path, p->args, env);
   return urun_set_error (err, errno, "exec `%s`", exec_path);
 }

@@ -17,33 +17,105 @@ struct sync_message
   char msg[2048];
 };
 
+#define HEADER_SIZE offsetof (struct sync_message, msg)
+
+int
+urun_send_fd (int sock, int fd, const void *data, size_t len)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *cmsg;
+  ssize_t n;
+
+  memset (&control, 0, sizeof control);
+  if (fd >= 0)
+    {
+      mh.msg_control = control.buf;
+      mh.msg_controllen = sizeof control.buf;
+      cmsg = CMSG_FIRSTHDR (&mh);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cmsg), &fd, sizeof (int));
+    }
+  do
+    n = sendmsg (sock, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
+static int
+send_message (int fd, const struct sync_message *m, size_t len, int pass_fd,
+              struct urun_error *err)
+{
+  if (urun_send_fd (fd, pass_fd, m, len) < 0)
+    return urun_set_error (err, errno, "send sync message %d", m->type);
+  return 0;
+}
+
 int
 urun_sync_send (int fd, enum urun_sync_type type, int value,
                 struct urun_error *err)
 {
   struct sync_message m = { .type = type, .value = value };
-  ssize_t n;
 
-  /* Only the header travels for ordinary messages. */
-  do
-    n = send (fd, &m, offsetof (struct sync_message, msg), MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return urun_set_error (err, errno, "send sync message %d", (int) type);
-  return 0;
+  return send_message (fd, &m, HEADER_SIZE, -1, err);
 }
 
 int
-urun_sync_expect (int fd, enum urun_sync_type expected, int *value,
-                  struct urun_error *err)
+urun_sync_send_fd (int fd, enum urun_sync_type type, int pass_fd,
+                   struct urun_error *err)
 {
-  struct sync_message m;
+  struct sync_message m = { .type = type };
+
+  return send_message (fd, &m, HEADER_SIZE, pass_fd, err);
+}
+
+/* One message; a passed fd lands in *PASS_FD (or is closed when unwanted).
+ * Returns the bytes received (0 at EOF). */
+static ssize_t
+receive (int fd, struct sync_message *m, int *pass_fd)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m - 1 };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  struct cmsghdr *cmsg;
   ssize_t n;
 
-  memset (&m, 0, sizeof m);
+  memset (m, 0, sizeof *m);
   do
-    n = recv (fd, &m, sizeof m - 1, 0);
+    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
+  for (cmsg = n > 0 ? CMSG_FIRSTHDR (&mh) : NULL; cmsg; cmsg = CMSG_NXTHDR (&mh, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+      {
+        int got;
+        memcpy (&got, CMSG_DATA (cmsg), sizeof got);
+        if (pass_fd && *pass_fd < 0)
+          *pass_fd = got;
+        else
+          close (got);
+      }
+  return n;
+}
+
+static int
+expect (int fd, enum urun_sync_type expected, int *value, int *pass_fd,
+        struct urun_error *err)
+{
+  struct sync_message m;
+  ssize_t n = receive (fd, &m, pass_fd);
+
   if (n < 0)
     return urun_set_error (err, errno, "receive sync message");
   if (n == 0)
@@ -59,15 +131,35 @@ urun_sync_expect (int fd, enum urun_sync_type expected, int *value,
 }
 
 int
+urun_sync_expect (int fd, enum urun_sync_type expected, int *value,
+                  struct urun_error *err)
+{
+  return expect (fd, expected, value, NULL, err);
+}
+
+int
+urun_sync_expect_fd (int fd, enum urun_sync_type expected, int *pass_fd,
+                     struct urun_error *err)
+{
+  *pass_fd = -1;
+  if (expect (fd, expected, NULL, pass_fd, err) < 0)
+    {
+      if (*pass_fd >= 0)
+        close (*pass_fd);
+      *pass_fd = -1;
+      return -1;
+    }
+  if (*pass_fd < 0)
+    return urun_set_error (err, 0, "sync message %d carried no fd", (int) expected);
+  return 0;
+}
+
+int
 urun_sync_wait_exec (int fd, struct urun_error *err)
 {
   struct sync_message m;
-  ssize_t n;
+  ssize_t n = receive (fd, &m, NULL);
 
-  memset (&m, 0, sizeof m);
-  do
-    n = recv (fd, &m, sizeof m - 1, 0);
-  while (n < 0 && errno == EINTR);
   if (n < 0)
     return urun_set_error (err, errno, "receive sync message");
   if (n > 0 && m.type == URUN_SYNC_ERROR)
@@ -81,9 +173,7 @@ urun_sync_fail (int fd, const struct urun_error *err)
   struct sync_message m = { .type = URUN_SYNC_ERROR, .errnum = err->errnum };
 
   snprintf (m.msg, sizeof m.msg, "%s", err->msg ? err->msg : "unknown error");
-  if (send (fd, &m, offsetof (struct sync_message, msg) + strlen (m.msg) + 1,
-            MSG_NOSIGNAL)
-      < 0)
+  if (urun_send_fd (fd, -1, &m, HEADER_SIZE + strlen (m.msg) + 1) < 0)
     {
       /* The parent is gone: stderr is all that is left. */
       dprintf (2, "urun: %s\n", m.msg);

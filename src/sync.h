@@ -13,6 +13,7 @@ enum urun_sync_type
   URUN_SYNC_MAP_IDS = 1,  /* child -> parent: my user namespace needs maps */
   URUN_SYNC_IDS_MAPPED,   /* parent -> child: uid_map and gid_map written */
   URUN_SYNC_INIT_PID,     /* child -> parent: the container's pid 1 (value) */
+  URUN_SYNC_TERMINAL,     /* child -> parent: the pty master (an fd) */
   URUN_SYNC_READY,        /* child -> parent: set up, waiting to start */
   URUN_SYNC_START,        /* parent -> child: exec the process now (`run`) */
   URUN_SYNC_ERROR,        /* child -> parent: errnum + message, then _exit */
@@ -22,11 +23,19 @@ enum urun_sync_type
 int urun_sync_send (int fd, enum urun_sync_type type, int value,
                     struct urun_error *err);
 
+/* The same, carrying PASS_FD (SCM_RIGHTS). */
+int urun_sync_send_fd (int fd, enum urun_sync_type type, int pass_fd,
+                       struct urun_error *err);
+
 /* Receive the message EXPECTED. A URUN_SYNC_ERROR from the child becomes
  * ERR (errnum and message as the child set them); EOF means the child died
  * before it could say anything. VALUE may be NULL. */
 int urun_sync_expect (int fd, enum urun_sync_type expected, int *value,
                       struct urun_error *err);
+
+/* The same for a message that carries an fd; *PASS_FD gets it. */
+int urun_sync_expect_fd (int fd, enum urun_sync_type expected, int *pass_fd,
+                         struct urun_error *err);
 
 /* After URUN_SYNC_START: wait until the child's execve closed its end
  * (the socket is O_CLOEXEC), or take the error it sent instead. */
@@ -35,5 +44,8 @@ int urun_sync_wait_exec (int fd, struct urun_error *err);
 /* In the child: report ERR to the parent and _exit(1). Never returns. */
 __attribute__ ((noreturn)) void urun_sync_fail (int fd,
                                                 const struct urun_error *err);
+
+/* Send FD over the unix socket SOCK with SCM_RIGHTS and DATA as payload. */
+int urun_send_fd (int sock, int fd, const void *data, size_t len);
 
 #endif
