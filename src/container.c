@@ -23,6 +23,7 @@
 #include "../userns/idmap.h"
 #include "../userns/rootless.h"
 #include "cleanup.h"
+#include "hooks.h"
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
@@ -74,6 +75,7 @@ struct bundle
 {
   char *path;   /* absolute bundle directory */
   char *rootfs; /* absolute rootfs */
+  char *config; /* absolute config.json */
   struct urun_spec *spec;
 };
 
@@ -82,6 +84,7 @@ free_bundle (struct bundle *b)
 {
   free (b->path);
   free (b->rootfs);
+  free (b->config);
   urun_free_spec (b->spec);
 }
 #define cleanup_bundle __attribute__ ((cleanup (free_bundle)))
@@ -108,14 +111,13 @@ load_bundle (const struct urun_create_opts *opts, struct bundle *b,
 {
   char path[PATH_MAX];
   struct stat st;
-  cleanup_free char *config = NULL;
   const char *dir = opts->bundle ? opts->bundle : ".";
 
   if (realpath (dir, path) == NULL)
     return urun_set_error (err, errno, "bundle `%s`", dir);
   b->path = xstrdup (path);
-  config = xasprintf ("%s/config.json", b->path);
-  b->spec = urun_load_spec (config, "config.json", err);
+  b->config = xasprintf ("%s/config.json", b->path);
+  b->spec = urun_load_spec (b->config, "config.json", err);
   if (b->spec == NULL || check_spec_runnable (b->spec, err) < 0)
     return -1;
   if (b->spec->root.path[0] == '/')
@@ -147,9 +149,26 @@ receive_terminal (int sync_fd, struct creation *c, struct urun_error *err)
   return urun_console_socket_send (c->console_socket, master, err);
 }
 
+/* prestart (deprecated, same time) and createRuntime: in urun, after the
+ * container's namespaces and mounts exist, before pivot_root. */
 static int
-serve_child (const struct bundle *b, int sync_fd, pid_t child, bool staged,
-             struct creation *c, struct urun_error *err)
+run_create_hooks (const struct bundle *b, const char *id, int sync_fd,
+                  pid_t pid, struct urun_error *err)
+{
+  cleanup_free char *state = NULL;
+
+  if (urun_sync_expect (sync_fd, URUN_SYNC_CREATE_HOOKS, NULL, err) < 0)
+    return -1;
+  state = urun_state_json_of_spec (b->spec, id, pid, b->path, "creating");
+  if (urun_run_hooks (b->spec, URUN_HOOK_PRESTART, state, err) < 0
+      || urun_run_hooks (b->spec, URUN_HOOK_CREATE_RUNTIME, state, err) < 0)
+    return -1;
+  return urun_sync_send (sync_fd, URUN_SYNC_HOOKS_DONE, pid, err);
+}
+
+static int
+serve_child (const struct bundle *b, const char *id, int sync_fd, pid_t child,
+             bool staged, struct creation *c, struct urun_error *err)
 {
   const struct urun_linux *l = &b->spec->linux_;
   unsigned long flags = urun_ns_new_flags (b->spec);
@@ -172,6 +191,8 @@ serve_child (const struct bundle *b, int sync_fd, pid_t child, bool staged,
       waitpid (child, NULL, 0);
     }
   c->pid = init_pid;
+  if (urun_hooks_at_create (b->spec) && run_create_hooks (b, id, sync_fd, init_pid, err) < 0)
+    return -1;
   if (b->spec->process.terminal && receive_terminal (sync_fd, c, err) < 0)
     return -1;
   return urun_sync_expect (sync_fd, URUN_SYNC_READY, NULL, err);
@@ -187,6 +208,7 @@ spawn_container (const struct bundle *b, const struct urun_create_opts *opts,
   bool staged = urun_ns_has_joins (b->spec) || (flags & CLONE_NEWTIME);
   struct urun_init_args a = {
     .spec = b->spec,
+    .id = opts->id,
     .rootfs = { .path = b->rootfs, .bundle = b->path, .root_fd = -1,
                 .in_user_namespace = (flags & CLONE_NEWUSER) || geteuid () != 0 },
     .fifo_fd = fifo_fd,
@@ -217,7 +239,7 @@ spawn_container (const struct bundle *b, const struct urun_create_opts *opts,
     }
   close (fds[1]);
   c->pid = child;
-  if (serve_child (b, parent_end, child, staged, c, err) < 0)
+  if (serve_child (b, opts->id, parent_end, child, staged, c, err) < 0)
     return -1;
   return TAKE_FD (parent_end);
 }
@@ -312,6 +334,8 @@ create_container (const struct urun_context *ctx,
   if (c->dir_fd < 0)
     return -1;
   c->id = opts->id;
+  if (urun_state_save_config (c->dir_fd, b->config, err) < 0)
+    return -1;
   if (use_fifo)
     {
       if (mkfifoat (c->dir_fd, URUN_STATE_FIFO, 0600) < 0)
@@ -431,25 +455,43 @@ wait_forwarding (pid_t pid, const sigset_t *set, struct urun_tty_proxy *proxy)
 }
 
 static void
-remove_stopped (int root_fd, const char *id)
+remove_stopped (int root_fd, const struct bundle *b, const char *id)
 {
   struct urun_error err = URUN_ERROR_INIT;
   int dir_fd = urun_state_open_dir (root_fd, id, &err);
 
-  /* A concurrent `delete` may have removed it already. */
+  /* A concurrent `delete` may have removed it already (and ran poststop). */
   if (dir_fd >= 0)
     {
       urun_state_remove_dir (root_fd, id, &err);
       close (dir_fd);
+      if (b->spec->hooks[URUN_HOOK_POSTSTOP].n_hooks)
+        {
+          cleanup_free char *state = urun_state_json_of_spec (b->spec, id, 0, b->path, "stopped");
+          urun_run_hooks_warn (b->spec, URUN_HOOK_POSTSTOP, state);
+        }
     }
   urun_clear_error (&err);
+}
+
+static void
+run_poststart_hooks (const struct urun_spec *spec, const char *id, pid_t pid,
+                     const char *bundle)
+{
+  cleanup_free char *state = NULL;
+
+  if (spec->hooks[URUN_HOOK_POSTSTART].n_hooks == 0)
+    return;
+  state = urun_state_json_of_spec (spec, id, pid, bundle, "running");
+  urun_run_hooks_warn (spec, URUN_HOOK_POSTSTART, state);
 }
 
 /* Foreground `run`: forward signals and proxy the pty until the container
  * exits; then delete it unless --keep. */
 static int
-wait_foreground (const struct urun_create_opts *opts, struct creation *c,
-                 pid_t pid, const sigset_t *set, const sigset_t *old)
+wait_foreground (const struct urun_create_opts *opts, const struct bundle *b,
+                 struct creation *c, pid_t pid, const sigset_t *set,
+                 const sigset_t *old)
 {
   struct urun_tty_proxy proxy;
   bool has_pty = c->pty_master >= 0;
@@ -462,7 +504,7 @@ wait_foreground (const struct urun_create_opts *opts, struct creation *c,
     urun_tty_proxy_stop (&proxy);
   sigprocmask (SIG_SETMASK, old, NULL);
   if (!opts->keep)
-    remove_stopped (c->root_fd, opts->id);
+    remove_stopped (c->root_fd, b, opts->id);
   return code;
 }
 
@@ -493,29 +535,17 @@ urun_container_run (const struct urun_context *ctx,
   pid = c.pid;
   c.id = NULL;
   c.pid = 0;
-  *exit_status = opts->detach ? 0 : wait_foreground (opts, &c, pid, &set, &old);
+  run_poststart_hooks (b.spec, opts->id, pid, b.path);
+  *exit_status = opts->detach ? 0 : wait_foreground (opts, &b, &c, pid, &set, &old);
   return 0;
 }
 
-int
-urun_container_start (const struct urun_context *ctx, const char *id,
-                      struct urun_error *err)
+/* Write the one byte the container process waits for on exec.fifo. */
+static int
+release_fifo (int dir_fd, const char *id, struct urun_error *err)
 {
-  cleanup_close int root_fd = urun_state_open_root (ctx->state_root, err);
-  cleanup_close int dir_fd = -1;
-  cleanup_close int fifo_fd = -1;
-  struct urun_state state;
-  const char *status;
+  cleanup_close int fifo_fd = openat (dir_fd, URUN_STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 
-  if (root_fd < 0 || (dir_fd = urun_state_open_dir (root_fd, id, err)) < 0)
-    return -1;
-  if (urun_state_read (dir_fd, &state, err) < 0)
-    return urun_wrap_error (err, "start `%s`", id);
-  status = urun_container_status (&state, dir_fd);
-  urun_state_free (&state);
-  if (strcmp (status, "created") != 0)
-    return urun_set_error (err, 0, "start `%s`: the container is %s, not created", id, status);
-  fifo_fd = openat (dir_fd, URUN_STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   /* ENXIO: no reader, so the container process is gone. fifo(7) */
   if (fifo_fd < 0 && errno == ENXIO)
     return urun_set_error (err, 0, "start `%s`: the container process is gone", id);
@@ -525,5 +555,31 @@ urun_container_start (const struct urun_context *ctx, const char *id,
     return urun_set_error (err, errno, "start `%s`: write exec.fifo", id);
   if (unlinkat (dir_fd, URUN_STATE_FIFO, 0) < 0)
     return urun_set_error (err, errno, "start `%s`: remove exec.fifo", id);
+  return 0;
+}
+
+int
+urun_container_start (const struct urun_context *ctx, const char *id,
+                      struct urun_error *err)
+{
+  cleanup_close int root_fd = urun_state_open_root (ctx->state_root, err);
+  cleanup_close int dir_fd = -1;
+  cleanup_state struct urun_state state = { 0 };
+  cleanup_spec struct urun_spec *spec = NULL;
+  const char *status;
+
+  if (root_fd < 0 || (dir_fd = urun_state_open_dir (root_fd, id, err)) < 0)
+    return -1;
+  if (urun_state_read (dir_fd, &state, err) < 0)
+    return urun_wrap_error (err, "start `%s`", id);
+  status = urun_container_status (&state, dir_fd);
+  if (strcmp (status, "created") != 0)
+    return urun_set_error (err, 0, "start `%s`: the container is %s, not created", id, status);
+  if (release_fifo (dir_fd, id, err) < 0)
+    return -1;
+  spec = urun_state_load_config (dir_fd, err);
+  if (spec == NULL)
+    return urun_wrap_error (err, "start `%s`: poststart hooks", id);
+  run_poststart_hooks (spec, id, state.pid, state.bundle);
   return 0;
 }

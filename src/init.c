@@ -18,6 +18,8 @@
 #include "namespaces.h"
 #include "process.h"
 #include "sync.h"
+#include "hooks.h"
+#include "state.h"
 #include "sysctl.h"
 #include "terminal.h"
 
@@ -118,6 +120,24 @@ create_terminal (struct urun_init_args *a, int root_fd, struct urun_error *err)
   return urun_sync_send_fd (a->sync_fd, URUN_SYNC_TERMINAL, master, err);
 }
 
+/* prestart and createRuntime run in urun (the runtime namespace), then
+ * createContainer here, in the container's namespaces before pivot_root,
+ * where host paths still resolve (runtime-spec, "Lifecycle", steps 5-6). */
+static int
+run_create_hooks (struct urun_init_args *a, struct urun_error *err)
+{
+  const struct urun_spec *spec = a->spec;
+  int pid = 0;
+
+  if (!urun_hooks_at_create (spec))
+    return 0;
+  if (urun_sync_send (a->sync_fd, URUN_SYNC_CREATE_HOOKS, 0, err) < 0
+      || urun_sync_expect (a->sync_fd, URUN_SYNC_HOOKS_DONE, &pid, err) < 0)
+    return -1;
+  a->state_json = urun_state_json_of_spec (spec, a->id, pid, a->rootfs.bundle, "created");
+  return urun_run_hooks (spec, URUN_HOOK_CREATE_CONTAINER, a->state_json, err);
+}
+
 static int
 setup_rootfs (struct urun_init_args *a, struct urun_error *err)
 {
@@ -129,11 +149,14 @@ setup_rootfs (struct urun_init_args *a, struct urun_error *err)
       cleanup_close int root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (chdir ("/") < 0 || root_fd < 0)
         return urun_set_error (err, errno, "enter `/`");
+      if (run_create_hooks (a, err) < 0)
+        return -1;
       return create_terminal (a, root_fd, err);
     }
   if (urun_prepare_rootfs (a->spec, &a->rootfs, err) < 0)
     return urun_wrap_error (err, "set up rootfs");
-  if (create_terminal (a, a->rootfs.root_fd, err) < 0
+  if (run_create_hooks (a, err) < 0
+      || create_terminal (a, a->rootfs.root_fd, err) < 0
       || urun_sysctl_apply (a->spec, a->rootfs.root_fd, err) < 0)
     return -1;
   if (urun_finish_rootfs (a->spec, &a->rootfs, a->no_pivot, err) < 0)
@@ -183,6 +206,18 @@ setup (struct urun_init_args *a, char **exec_path, char ***env,
                                sizeof keep / sizeof keep[0], exec_path, env, err);
 }
 
+/* A failure after the start: `run` still listens on the sync socket; after
+ * `urun start`, the container's stderr is the only place left. */
+__attribute__ ((noreturn)) static void
+report_late_error (struct urun_init_args *a, struct urun_error *err)
+{
+  if (a->fifo_fd < 0)
+    urun_sync_fail (a->sync_fd, err);
+  dprintf (2, "urun: %s%s%s\n", err->msg, err->errnum ? ": " : "",
+           err->errnum ? strerror (err->errnum) : "");
+  _exit (127);
+}
+
 void
 urun_init_container (struct urun_init_args *a)
 {
@@ -206,12 +241,9 @@ urun_init_container (struct urun_init_args *a)
         _exit (1); /* nobody waits for a message now */
       urun_sync_fail (a->sync_fd, &err);
     }
+  if (a->state_json
+      && urun_run_hooks (a->spec, URUN_HOOK_START_CONTAINER, a->state_json, &err) < 0)
+    report_late_error (a, &err);
   urun_process_exec (&a->spec->process, exec_path, env, &err);
-  if (a->fifo_fd >= 0)
-    {
-      /* After `start`, the container's stderr is the only place left. */
-      dprintf (2, "urun: %s: %s\n", err.msg, strerror (err.errnum));
-      _exit (127);
-    }
-  urun_sync_fail (a->sync_fd, &err);
+  report_late_error (a, &err);
 }

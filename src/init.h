@@ -10,6 +10,8 @@
 struct urun_init_args
 {
   const struct urun_spec *spec;
+  const char *id;
+  char *state_json; /* for createContainer and startContainer hooks */
   struct urun_rootfs rootfs;
   int sync_fd;      /* the child's end of the sync socketpair */
   int fifo_fd;      /* exec.fifo opened O_RDONLY|O_NONBLOCK (create), or -1 (run) */
@@ -23,8 +25,10 @@ struct urun_init_args
 
 /* The container process, from clone to execve, in order:
  * namespaces (staged: join, unshare, fork pid 1) -> ID maps -> hostname ->
- * rootfs and mounts -> sysctl -> protected paths, pivot_root -> limits,
- * identity, capabilities, cwd -> READY -> wait for start -> execve.
+ * rootfs and mounts -> prestart, createRuntime (by urun), createContainer
+ * hooks -> terminal -> sysctl -> protected paths, pivot_root -> limits,
+ * identity, capabilities, cwd -> READY -> wait for start ->
+ * startContainer hooks -> execve.
  * Any failure goes to the parent over SYNC_FD and the process exits.
  * Runs in: the child urun cloned (fast path: already in its namespaces). */
 __attribute__ ((noreturn)) void urun_init_container (struct urun_init_args *a);

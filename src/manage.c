@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hooks.h"
 #include "log.h"
 #include "utils.h"
 
@@ -199,11 +200,31 @@ kill_and_wait (const struct urun_state *s, struct urun_error *err)
   return 0;
 }
 
+/* After the container is gone; a failure only warns. runtime-spec "Lifecycle" */
+static void
+run_poststop_hooks (const struct urun_spec *spec, const struct urun_state *s,
+                    struct urun_error *spec_err)
+{
+  cleanup_free char *state = NULL;
+
+  if (spec == NULL)
+    {
+      urun_warn ("delete `%s`: poststop hooks not run: %s", s->id, spec_err->msg);
+      return;
+    }
+  if (spec->hooks[URUN_HOOK_POSTSTOP].n_hooks == 0)
+    return;
+  state = urun_state_to_json (s, "stopped", false);
+  urun_run_hooks_warn (spec, URUN_HOOK_POSTSTOP, state);
+}
+
 int
 urun_container_delete (const struct urun_context *ctx, const char *id,
                        bool force, struct urun_error *err)
 {
   cleanup_handle struct handle h = { .root_fd = -1, .dir_fd = -1 };
+  cleanup_error struct urun_error spec_err = URUN_ERROR_INIT;
+  cleanup_spec struct urun_spec *spec = NULL;
   const char *status;
 
   if (open_handle (ctx, id, &h, err) < 0)
@@ -220,7 +241,11 @@ urun_container_delete (const struct urun_context *ctx, const char *id,
     return urun_set_error (err, 0, "delete `%s`: the container is running (stop it first, or use --force)", id);
   if (strcmp (status, "stopped") != 0 && kill_and_wait (&h.state, err) < 0)
     return urun_wrap_error (err, "delete `%s`", id);
-  return urun_state_remove_dir (h.root_fd, id, err);
+  spec = urun_state_load_config (h.dir_fd, &spec_err);
+  if (urun_state_remove_dir (h.root_fd, id, err) < 0)
+    return -1;
+  run_poststop_hooks (spec, &h.state, &spec_err);
+  return 0;
 }
 
 static int

@@ -242,6 +242,21 @@ urun_state_to_json (const struct urun_state *state, const char *status,
   return state_json (state, status, pretty);
 }
 
+char *
+urun_state_json_of_spec (const struct urun_spec *spec, const char *id,
+                         pid_t pid, const char *bundle, const char *status)
+{
+  struct urun_state s = {
+    .id = (char *) id,
+    .pid = pid,
+    .bundle = (char *) bundle,
+    .annotations = spec->annotations,
+    .n_annotations = spec->n_annotations,
+  };
+
+  return state_json (&s, status, false);
+}
+
 int
 urun_state_write (int dir_fd, const struct urun_state *state,
                   struct urun_error *err)
@@ -350,6 +365,33 @@ urun_state_free (struct urun_state *state)
     }
   free (state->annotations);
   memset (state, 0, sizeof *state);
+}
+
+int
+urun_state_save_config (int dir_fd, const char *config_path,
+                        struct urun_error *err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_close int fd = -1;
+  size_t len = 0;
+
+  if (urun_read_file_at (AT_FDCWD, config_path, &text, &len, err) < 0)
+    return -1;
+  fd = openat (dir_fd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || urun_write_all (fd, text, len) < 0)
+    return urun_set_error (err, errno, "save a copy of config.json");
+  return 0;
+}
+
+struct urun_spec *
+urun_state_load_config (int dir_fd, struct urun_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+
+  if (urun_read_file_at (dir_fd, "config.json", &text, &len, err) < 0)
+    return NULL;
+  return urun_parse_spec (text, len, "config.json", err);
 }
 
 static int

@@ -52,9 +52,31 @@ void urun_state_free (struct urun_state *state);
 char *urun_state_to_json (const struct urun_state *state, const char *status,
                           bool pretty);
 
+/* The OCI state of a container being created (no state.json yet), for its
+ * hooks: status STATUS, process PID. */
+char *urun_state_json_of_spec (const struct urun_spec *spec, const char *id,
+                               pid_t pid, const char *bundle,
+                               const char *status);
+
+/* Keep a copy of the bundle's config.json (CONFIG_PATH) in the container's
+ * directory: the bundle may change or vanish, and delete's poststop hooks
+ * and exec need the config the container was created with. */
+int urun_state_save_config (int dir_fd, const char *config_path,
+                            struct urun_error *err);
+
+/* That copy, parsed. */
+struct urun_spec *urun_state_load_config (int dir_fd, struct urun_error *err);
+
 /* IDs of every container under the root, sorted; NULL-terminated. */
 char **urun_state_list_ids (int root_fd, struct urun_error *err);
 
 #define URUN_STATE_FIFO "exec.fifo"
+
+static inline void
+state_release (struct urun_state *s)
+{
+  urun_state_free (s);
+}
+#define cleanup_state __attribute__ ((cleanup (state_release)))
 
 #endif

@@ -13,6 +13,8 @@ enum urun_sync_type
   URUN_SYNC_MAP_IDS = 1,  /* child -> parent: my user namespace needs maps */
   URUN_SYNC_IDS_MAPPED,   /* parent -> child: uid_map and gid_map written */
   URUN_SYNC_INIT_PID,     /* child -> parent: the container's pid 1 (value) */
+  URUN_SYNC_CREATE_HOOKS, /* child -> parent: run prestart and createRuntime */
+  URUN_SYNC_HOOKS_DONE,   /* parent -> child: done; value: the container's pid */
   URUN_SYNC_TERMINAL,     /* child -> parent: the pty master (an fd) */
   URUN_SYNC_READY,        /* child -> parent: set up, waiting to start */
   URUN_SYNC_START,        /* parent -> child: exec the process now (`run`) */
