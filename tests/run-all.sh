@@ -1,0 +1,170 @@
+#!/bin/bash
+# run-all.sh: everything CI checks, as root on a fresh Debian bookworm.
+#
+#   1. tests/setup.sh (packages, test user, bundle)
+#   2. build/: meson setup, ninja, meson test (unit tests), bats (integration)
+#   3. build-asan/: the same with ASan+UBSan, bats with URUN_BINARY=build-asan/urun
+#
+# Counts passed/failed/skipped over the unit tests (meson's TAP results) and
+# the bats TAP output, prints the reasons of skipped tests, and ends with the
+# line `N passed, N failed, N skipped`.  Exits non-zero when anything failed.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+
+# One line per result: "PASS name", "FAIL name", "SKIP name: reason".
+RESULTS=$(mktemp /tmp/urun-results.XXXXXX)
+trap 'rm -f -- "$RESULTS"' EXIT
+
+section() {
+	printf '\n=== %s\n' "$*"
+}
+
+record() {
+	echo "$*" >>"$RESULTS"
+}
+
+# Turn TAP on stdin into result lines; PREFIX names the pass.  Meson's log is
+# fed through too, each test's TAP after a "#@meson NAME RESULT RC" header:
+# a test without TAP lines counts by its result, and exit 77 (tap.h's skip)
+# counts as a skip, whatever meson says.
+tap_to_results() {
+	awk -v prefix="$1" '
+	function finish() {
+		if (name == "") return
+		if (rc == 77 && fails == 0 && counted == 0) {
+			print "SKIP " prefix name ": " (reason != "" ? reason : "exit status 77")
+		} else if (counted == 0 && reason != "") {
+			print "SKIP " prefix name ": " reason
+		} else if (counted == 0) {
+			print (result ~ /^(OK|EXPECTEDFAIL)$/ ? "PASS " : result == "SKIP" ? "SKIP " : "FAIL ") prefix name
+		} else if (result !~ /^(OK|SKIP|EXPECTEDFAIL)$/ && fails == 0 && rc != 77) {
+			print "FAIL " prefix name ": " result " (exit status " rc ") after its TAP lines"
+		}
+		name = ""
+	}
+	/^#@meson / {
+		finish()
+		name = $2; result = $3; rc = $4; counted = 0; fails = 0; reason = ""
+		next
+	}
+	/^1\.\.0/ {
+		if (match($0, /#[ \t]*[Ss][Kk][Ii][Pp][ \t]*/)) reason = substr($0, RSTART + RLENGTH)
+		next
+	}
+	/^(not )?ok/ {
+		line = $0
+		ok = (line !~ /^not /)
+		sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(- )?/, "", line)
+		directive = ""
+		if (match(line, /[ \t]#[ \t]*([Ss][Kk][Ii][Pp]|[Tt][Oo][Dd][Oo])/)) {
+			directive = substr(line, RSTART)
+			line = substr(line, 1, RSTART - 1)
+			sub(/^[ \t]*#[ \t]*/, "", directive)
+		}
+		testname = (name != "" ? name ": " : "") line
+		counted++
+		if (directive != "") {
+			why = directive
+			sub(/^[A-Za-z]+[ \t]*/, "", why)
+			print "SKIP " prefix testname ": " (why != "" ? why : directive)
+		} else if (ok) {
+			print "PASS " prefix testname
+		} else {
+			fails++
+			print "FAIL " prefix testname
+		}
+	}
+	END { finish() }
+	'
+}
+
+configure() {
+	local dir=$1
+	shift
+	if [ -d "$dir/meson-private" ]; then
+		meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@"
+	else
+		meson setup "$dir" "$@"
+	fi
+}
+
+# build DIR [meson options]: configure and compile; records a failure if not.
+build() {
+	local dir=$1
+	section "build $dir"
+	if configure "$@" && ninja -C "$dir"; then
+		return 0
+	fi
+	record "FAIL build $dir"
+	return 1
+}
+
+unit_tests() {
+	local dir=$1 prefix=$2 log="$1/meson-logs/testlog.json"
+	section "unit tests ($dir)"
+	rm -f -- "$log"
+	meson test -C "$dir" --print-errorlogs || true
+	if [ ! -f "$log" ]; then
+		record "FAIL ${prefix}meson test: no $log"
+		return
+	fi
+	jq -r '"#@meson \(.name | gsub(" "; "_")) \(.result) \(.returncode)", .stdout' "$log" |
+		tap_to_results "$prefix" >>"$RESULTS"
+}
+
+# bats_suite PREFIX [VAR=value...]: the integration tests, with the variables.
+bats_suite() {
+	local prefix=$1 tap rc=0
+	shift
+	section "integration tests ${prefix:-(build)}"
+	tap=$(mktemp /tmp/urun-bats.XXXXXX)
+	env "$@" bats --tap tests/integration | tee "$tap" || rc=$?
+	tap_to_results "$prefix" <"$tap" >>"$RESULTS"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$tap"; then
+		record "FAIL ${prefix}bats exited with status $rc"
+	fi
+	rm -f -- "$tap"
+}
+
+summary() {
+	local passed failed skipped
+	passed=$(grep -c '^PASS ' "$RESULTS" || true)
+	failed=$(grep -c '^FAIL ' "$RESULTS" || true)
+	skipped=$(grep -c '^SKIP ' "$RESULTS" || true)
+	section "summary"
+	if [ "$skipped" -gt 0 ]; then
+		echo "skipped:"
+		sed -n 's/^SKIP /  /p' "$RESULTS"
+	fi
+	if [ "$failed" -gt 0 ]; then
+		echo "failed:"
+		sed -n 's/^FAIL /  /p' "$RESULTS"
+	fi
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
+main() {
+	section "setup"
+	if [ "$(id -u)" -eq 0 ]; then
+		bash tests/setup.sh || record "FAIL tests/setup.sh"
+	else
+		echo "not root: skipping tests/setup.sh" >&2
+	fi
+
+	if build build; then
+		unit_tests build ""
+		bats_suite "" URUN_BINARY="$REPO/build/urun"
+	fi
+
+	if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+		bats_suite "[asan] " URUN_BINARY="$REPO/build-asan/urun" \
+			ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	fi
+
+	summary
+}
+
+main "$@"
