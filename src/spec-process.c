@@ -443,3 +443,130 @@ urun_parse_process (const char *json, size_t len, const char *name,
     return NULL;
   return TAKE_PTR (p);
 }
+
+/* Give OBJ's member KEY the value V (replacing and freeing the old one, or
+ * appending). V now belongs to OBJ. */
+static int
+set_member (yajl_val obj, const char *key, yajl_val v)
+{
+  __typeof__ (obj->u.object) *o = &obj->u.object;
+  const char **keys;
+  yajl_val *values;
+  char *key_copy;
+
+  for (size_t i = 0; i < o->len; i++)
+    if (strcmp (o->keys[i], key) == 0)
+      {
+        yajl_tree_free (o->values[i]);
+        o->values[i] = v;
+        return 0;
+      }
+  keys = realloc (o->keys, (o->len + 1) * sizeof *keys);
+  if (keys == NULL)
+    return -1;
+  o->keys = keys;
+  values = realloc (o->values, (o->len + 1) * sizeof *values);
+  if (values == NULL)
+    return -1;
+  o->values = values;
+  key_copy = strdup (key);
+  if (key_copy == NULL)
+    return -1;
+  o->keys[o->len] = key_copy;
+  o->values[o->len++] = v;
+  return 0;
+}
+
+/* Move every member of OVERLAY but "env" into BASE. */
+static int
+overlay_members (struct spec_ctx *c, yajl_val base, yajl_val overlay)
+{
+  for (size_t i = 0; i < overlay->u.object.len; i++)
+    {
+      if (strcmp (overlay->u.object.keys[i], "env") == 0)
+        continue;
+      if (set_member (base, overlay->u.object.keys[i], overlay->u.object.values[i]) < 0)
+        return spec_fail_oom (c);
+      overlay->u.object.values[i] = NULL; /* now BASE's */
+    }
+  return 0;
+}
+
+int
+urun_process_set_env (struct urun_process *p, const char *entry)
+{
+  size_t key_len = strcspn (entry, "=");
+  char *copy = strdup (entry);
+  char **env;
+
+  if (copy == NULL)
+    return -1;
+  for (size_t i = 0; i < p->n_env; i++)
+    if (strncmp (p->env[i], entry, key_len) == 0 && p->env[i][key_len] == '=')
+      {
+        free (p->env[i]);
+        p->env[i] = copy;
+        return 0;
+      }
+  env = realloc (p->env, (p->n_env + 2) * sizeof (char *));
+  if (env == NULL)
+    {
+      free (copy);
+      return -1;
+    }
+  p->env = env;
+  p->env[p->n_env++] = copy;
+  p->env[p->n_env] = NULL;
+  return 0;
+}
+
+/* The overlay's env, each entry replacing the base's of the same key. */
+static int
+overlay_env (struct spec_ctx *c, yajl_val overlay, struct urun_process *p)
+{
+  cleanup_strv char **env = NULL;
+  size_t n = 0;
+
+  if (spec_get_env (c, overlay, "env", &env, &n) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (urun_process_set_env (p, env[i]) < 0)
+      return spec_fail_oom (c);
+  return 0;
+}
+
+struct urun_process *
+urun_parse_process_over (const char *json, size_t len, const char *name,
+                         const char *base_config, size_t base_len,
+                         struct urun_error *err)
+{
+  cleanup_yajl yajl_val overlay = NULL;
+  cleanup_yajl yajl_val base = NULL;
+  __attribute__ ((cleanup (process_release))) struct urun_process *p = NULL;
+  struct spec_ctx c = { .name = name, .err = err };
+  yajl_val base_process;
+
+  overlay = spec_parse_tree (json, len, name, err);
+  if (overlay == NULL || spec_object (&c, overlay) < 0)
+    return NULL;
+  base = spec_parse_tree (base_config, base_len, "config.json", err);
+  if (base == NULL)
+    return NULL;
+  base_process = spec_field (base, "process");
+  if (base_process == NULL || !YAJL_IS_OBJECT (base_process))
+    {
+      spec_fail (&c, "the container's config.json has no process to inherit from");
+      return NULL;
+    }
+  if (overlay_members (&c, base_process, overlay) < 0)
+    return NULL;
+  p = calloc (1, sizeof *p);
+  if (p == NULL)
+    {
+      spec_fail_oom (&c);
+      return NULL;
+    }
+  if (spec_parse_process_at (&c, base_process, p) < 0 || overlay_env (&c, overlay, p) < 0)
+    return NULL;
+  return TAKE_PTR (p);
+}

@@ -371,6 +371,20 @@ struct urun_process *urun_parse_process (const char *json, size_t len,
                                          const char *name,
                                          struct urun_error *err);
 
+/* A process object (`exec --process FILE`) laid over the process of
+ * BASE_CONFIG (the container's config.json): every member it has replaces
+ * the base's, env entries replace the base's of the same key, and what it
+ * leaves out is inherited (a process without "user" runs as the
+ * container's user). */
+struct urun_process *urun_parse_process_over (const char *json, size_t len,
+                                              const char *name,
+                                              const char *base_config,
+                                              size_t base_len,
+                                              struct urun_error *err);
+
+/* Set "KEY=value" in P's env, replacing an entry of the same KEY. */
+int urun_process_set_env (struct urun_process *p, const char *entry);
+
 void urun_free_spec (struct urun_spec *spec);
 void urun_free_process (struct urun_process *process);
 
