@@ -41,6 +41,8 @@ check_spec_runnable (const struct urun_spec *spec, struct urun_error *err)
     return urun_set_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
   if ((spec->hostname || spec->domainname) && uts == NULL)
     return urun_set_error (err, 0, "config.json: hostname: setting it needs a uts namespace of the container's own");
+  if (urun_cgroup_check_spec (spec, err) < 0)
+    return -1;
   return urun_sysctl_check (spec, err);
 }
 
@@ -84,9 +86,10 @@ now_rfc3339 (void)
 }
 
 static int
-write_state (const struct urun_bundle *b, const char *id, pid_t pid, int dir_fd,
-             struct urun_error *err)
+write_state (const struct urun_bundle *b, const char *id,
+             const struct urun_launch *c, struct urun_error *err)
 {
+  pid_t pid = c->pid;
   struct urun_state s = {
     .id = (char *) id,
     .pid = pid,
@@ -98,8 +101,9 @@ write_state (const struct urun_bundle *b, const char *id, pid_t pid, int dir_fd,
     .has_pid_namespace = urun_spec_namespace (b->spec, URUN_NS_PID) != NULL,
     .annotations = b->spec->annotations,
     .n_annotations = b->spec->n_annotations,
+    .cgroup = c->cgroup,
   };
-  int r = urun_state_write (dir_fd, &s, err);
+  int r = urun_state_write (c->dir_fd, &s, err);
 
   free (s.created);
   return r;
@@ -136,10 +140,12 @@ create_container (const struct urun_context *ctx,
       if (fifo_fd < 0)
         return urun_set_error (err, errno, "open exec.fifo");
     }
+  if (urun_cgroup_create (b->spec, opts->id, ctx->systemd_cgroup, &c->cgroup, err) < 0)
+    return -1;
   sync_fd = urun_spawn (b, opts, fifo_fd, c, err);
   if (sync_fd < 0)
     return -1;
-  if (write_state (b, opts->id, c->pid, c->dir_fd, err) < 0
+  if (write_state (b, opts->id, c, err) < 0
       || (opts->pid_file && urun_write_pid_file (opts->pid_file, c->pid, err) < 0))
     {
       close (sync_fd);
@@ -167,7 +173,8 @@ urun_container_create (const struct urun_context *ctx,
 }
 
 static void
-remove_stopped (int root_fd, const struct urun_bundle *b, const char *id)
+remove_stopped (int root_fd, const struct urun_bundle *b, const char *id,
+                struct urun_cgroup *cgroup)
 {
   struct urun_error err = URUN_ERROR_INIT;
   int dir_fd = urun_state_open_dir (root_fd, id, &err);
@@ -175,6 +182,9 @@ remove_stopped (int root_fd, const struct urun_bundle *b, const char *id)
   /* A concurrent `delete` may have removed it already (and ran poststop). */
   if (dir_fd >= 0)
     {
+      if (urun_cgroup_destroy (cgroup, &err) < 0)
+        urun_warn ("run `%s`: %s", id, err.msg);
+      urun_clear_error (&err);
       urun_state_remove_dir (root_fd, id, &err);
       close (dir_fd);
       if (b->spec->hooks[URUN_HOOK_POSTSTOP].n_hooks)
@@ -216,7 +226,7 @@ wait_foreground (const struct urun_create_opts *opts, const struct urun_bundle *
     urun_tty_proxy_stop (&proxy);
   sigprocmask (SIG_SETMASK, old, NULL);
   if (!opts->keep)
-    remove_stopped (c->root_fd, b, opts->id);
+    remove_stopped (c->root_fd, b, opts->id, &c->cgroup);
   return code;
 }
 

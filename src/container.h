@@ -58,4 +58,22 @@ int urun_container_delete (const struct urun_context *ctx, const char *id,
 int urun_container_pids (const struct urun_context *ctx, const char *id,
                          pid_t **pids, size_t *n, struct urun_error *err);
 
+/* Freeze (`pause`) or thaw (`resume`) every process of the container. */
+int urun_container_pause (const struct urun_context *ctx, const char *id,
+                          struct urun_error *err);
+int urun_container_resume (const struct urun_context *ctx, const char *id,
+                           struct urun_error *err);
+
+/* `update`: RESOURCES_FILE (a linux.resources object; "-" is stdin) if
+ * given, then the limits set in FLAGS, applied to the live cgroup. */
+struct urun_update_opts
+{
+  const char *resources_file;
+  struct urun_resources flags;
+};
+
+int urun_container_update (const struct urun_context *ctx, const char *id,
+                           const struct urun_update_opts *opts,
+                           struct urun_error *err);
+
 #endif

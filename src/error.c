@@ -23,6 +23,7 @@ urun_set_error_v (struct urun_error *err, int errnum, const char *fmt,
   free (err->msg);
   err->errnum = errnum;
   err->msg = format_or_oom (fmt, ap);
+  err->exit_status = 0;
   return -1;
 }
 
@@ -66,6 +67,7 @@ urun_clear_error (struct urun_error *err)
   free (err->msg);
   err->msg = NULL;
   err->errnum = 0;
+  err->exit_status = 0;
 }
 
 char *

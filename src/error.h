@@ -5,14 +5,17 @@
 #include <stdarg.h>
 
 /* errnum: the innermost errno (0 when the failure is not a system error).
- * msg: "outer step: inner step: object", without strerror; main() appends it. */
+ * msg: "outer step: inner step: object", without strerror; main() appends it.
+ * exit_status: what urun exits with, when not 1 (126/127 for a command that
+ * cannot be executed or found, as shells do). */
 struct urun_error
 {
   int errnum;
   char *msg;
+  int exit_status;
 };
 
-#define URUN_ERROR_INIT { 0, NULL }
+#define URUN_ERROR_INIT { 0, NULL, 0 }
 
 /* Set ERR (which must be clear) and return -1. */
 int urun_set_error (struct urun_error *err, int errnum, const char *fmt, ...)

@@ -23,19 +23,48 @@
 #include "sysctl.h"
 #include "terminal.h"
 
+/* unshare(CLONE_NEWPID) and setns(pid) only move children: pid 1 is a
+ * fork. This process reports its pid and exits; the child waits on a pipe
+ * until the report is sent, so that urun reads INIT_PID before anything
+ * the child sends. */
+static int
+fork_pid_one (struct urun_init_args *a, struct urun_error *err)
+{
+  int gate[2];
+  char byte;
+  pid_t child;
+
+  if (pipe2 (gate, O_CLOEXEC) < 0)
+    return urun_set_error (err, errno, "create a pipe");
+  child = fork ();
+  if (child < 0)
+    return urun_set_error (err, errno, "fork the container's pid 1");
+  if (child == 0)
+    {
+      close (gate[1]);
+      if (read (gate[0], &byte, 1) != 1)
+        _exit (1);
+      close (gate[0]);
+      return 0;
+    }
+  if (urun_sync_send (a->sync_fd, URUN_SYNC_INIT_PID, child, err) < 0)
+    urun_sync_fail (a->sync_fd, err);
+  if (write (gate[1], "1", 1) != 1)
+    _exit (1);
+  _exit (0);
+}
+
 /* Staged path: joining namespaces by path needs setns before the new ones
- * exist. The user namespace comes first when joined (the others are joined
- * with its privileges) and last when new (the joined ones are entered with
- * the caller's privileges). unshare(CLONE_NEWPID) only moves children, so
- * pid 1 is a fork: this process reports its pid and exits. */
+ * exist. A joined user namespace comes first (the others are joined with
+ * its privileges); a new one comes after them (the joined ones are entered
+ * with the caller's privileges). */
 static int
 enter_namespaces_staged (struct urun_init_args *a, struct urun_error *err)
 {
   unsigned long flags = a->new_ns_flags;
   const struct urun_namespace *pid_ns = urun_spec_namespace (a->spec, URUN_NS_PID);
-  pid_t child;
 
-  if (urun_ns_join (a->spec, true, err) < 0 || urun_ns_join (a->spec, false, err) < 0)
+  if (urun_ns_join (a->spec, err) < 0)
     return -1;
   if (flags & CLONE_NEWUSER)
     {
@@ -49,16 +78,7 @@ enter_namespaces_staged (struct urun_init_args *a, struct urun_error *err)
     return urun_set_error (err, errno, "create namespaces");
   if (pid_ns == NULL)
     return 0;
-  child = fork ();
-  if (child < 0)
-    return urun_set_error (err, errno, "fork the container's pid 1");
-  if (child > 0)
-    {
-      if (urun_sync_send (a->sync_fd, URUN_SYNC_INIT_PID, child, err) < 0)
-        urun_sync_fail (a->sync_fd, err);
-      _exit (0);
-    }
-  return 0;
+  return fork_pid_one (a, err);
 }
 
 static int
@@ -73,9 +93,10 @@ enter_namespaces (struct urun_init_args *a, struct urun_error *err)
   return urun_sync_expect (a->sync_fd, URUN_SYNC_IDS_MAPPED, NULL, err);
 }
 
-/* In a new user namespace the process keeps its host uid's image (the
- * overflow uid until mapped); become the namespace's root when it is
- * mapped, so files created during setup belong to container root. */
+/* In a new or joined user namespace the process keeps its host uid's image
+ * (the overflow uid when unmapped) with all capabilities; become the
+ * namespace's root when it is mapped, so files created during setup belong
+ * to container root. */
 static void
 become_namespace_root (void)
 {
@@ -109,13 +130,16 @@ set_names (const struct urun_spec *spec, struct urun_error *err)
 /* The pty's master goes to urun (for the console socket or its own
  * terminal); the slave stays here until it becomes stdio. */
 static int
-create_terminal (struct urun_init_args *a, int root_fd, struct urun_error *err)
+create_terminal (struct urun_init_args *a, int root_fd, bool bind_console,
+                 struct urun_error *err)
 {
   cleanup_close int master = -1;
 
   if (!a->spec->process.terminal)
     return 0;
-  if (urun_terminal_create (root_fd, &a->spec->process, &master, &a->pty_slave, err) < 0)
+  if (urun_terminal_create (root_fd, &a->spec->process, bind_console, &master,
+                            &a->pty_slave, err)
+      < 0)
     return -1;
   return urun_sync_send_fd (a->sync_fd, URUN_SYNC_TERMINAL, master, err);
 }
@@ -151,12 +175,12 @@ setup_rootfs (struct urun_init_args *a, struct urun_error *err)
         return urun_set_error (err, errno, "enter `/`");
       if (run_create_hooks (a, err) < 0)
         return -1;
-      return create_terminal (a, root_fd, err);
+      return create_terminal (a, root_fd, false, err);
     }
   if (urun_prepare_rootfs (a->spec, &a->rootfs, err) < 0)
     return urun_wrap_error (err, "set up rootfs");
   if (run_create_hooks (a, err) < 0
-      || create_terminal (a, a->rootfs.root_fd, err) < 0
+      || create_terminal (a, a->rootfs.root_fd, true, err) < 0
       || urun_sysctl_apply (a->spec, a->rootfs.root_fd, err) < 0)
     return -1;
   if (urun_finish_rootfs (a->spec, &a->rootfs, a->no_pivot, err) < 0)
@@ -184,15 +208,30 @@ wait_for_start (struct urun_init_args *a, struct urun_error *err)
   return 0;
 }
 
+/* A notifying filter's listener goes to urun, which hands it to the
+ * listenerPath agent while we wait. */
 static int
-setup (struct urun_init_args *a, char **exec_path, char ***env,
+send_seccomp_listener (struct urun_init_args *a, int listener_fd,
+                       struct urun_error *err)
+{
+  int r;
+
+  if (listener_fd < 0)
+    return 0;
+  r = urun_sync_send_fd (a->sync_fd, URUN_SYNC_SECCOMP_LISTENER, listener_fd, err);
+  close (listener_fd);
+  if (r < 0)
+    return -1;
+  return urun_sync_expect (a->sync_fd, URUN_SYNC_SECCOMP_DONE, NULL, err);
+}
+
+static int
+setup (struct urun_init_args *a, struct urun_process_setup *ps,
        struct urun_error *err)
 {
-  int keep[] = { a->sync_fd, a->fifo_fd };
-
   if (enter_namespaces (a, err) < 0)
     return -1;
-  if (a->new_ns_flags & CLONE_NEWUSER)
+  if (urun_spec_namespace (a->spec, URUN_NS_USER) != NULL)
     become_namespace_root ();
   if (set_names (a->spec, err) < 0 || urun_process_set_limits (a->spec, err) < 0)
     return -1;
@@ -202,8 +241,9 @@ setup (struct urun_init_args *a, char **exec_path, char ***env,
     return -1;
   if (a->pty_slave >= 0 && urun_terminal_attach (TAKE_FD (a->pty_slave), &a->spec->process.user, err) < 0)
     return -1;
-  return urun_process_prepare (&a->spec->process, a->preserve_fds, keep,
-                               sizeof keep / sizeof keep[0], exec_path, env, err);
+  if (urun_process_prepare (&a->spec->process, ps, err) < 0)
+    return -1;
+  return send_seccomp_listener (a, ps->listener_fd, err);
 }
 
 /* A failure after the start: `run` still listens on the sync socket; after
@@ -222,14 +262,19 @@ void
 urun_init_container (struct urun_init_args *a)
 {
   cleanup_error struct urun_error err = URUN_ERROR_INIT;
-  cleanup_free char *exec_path = NULL;
-  char **env = NULL; /* the strings are the spec's; freed by execve */
+  int keep[] = { a->sync_fd, a->fifo_fd };
+  struct urun_process_setup ps = {
+    .preserve_fds = a->preserve_fds,
+    .keep = keep,
+    .n_keep = sizeof keep / sizeof keep[0],
+    .seccomp = a->seccomp,
+  };
   pid_t parent = getppid ();
 
   /* Die with urun during setup; a parent gone already means it died first. */
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
     _exit (1);
-  if (setup (a, &exec_path, &env, &err) < 0)
+  if (setup (a, &ps, &err) < 0)
     urun_sync_fail (a->sync_fd, &err);
   /* From here the container outlives `urun create`. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -244,6 +289,10 @@ urun_init_container (struct urun_init_args *a)
   if (a->state_json
       && urun_run_hooks (a->spec, URUN_HOOK_START_CONTAINER, a->state_json, &err) < 0)
     report_late_error (a, &err);
-  urun_process_exec (&a->spec->process, exec_path, env, &err);
+  /* execCPUAffinity.final: the affinity the process runs with. */
+  if (urun_process_set_affinity (a->spec->process.exec_cpu_affinity_final,
+                                 "process.execCPUAffinity.final", &err) < 0)
+    report_late_error (a, &err);
+  urun_process_exec (&a->spec->process, ps.exec_path, ps.env, &err);
   report_late_error (a, &err);
 }

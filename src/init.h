@@ -12,6 +12,7 @@ struct urun_init_args
   const struct urun_spec *spec;
   const char *id;
   char *state_json; /* for createContainer and startContainer hooks */
+  const struct urun_seccomp_program *seccomp; /* prepared by urun, or NULL */
   struct urun_rootfs rootfs;
   int sync_fd;      /* the child's end of the sync socketpair */
   int fifo_fd;      /* exec.fifo opened O_RDONLY|O_NONBLOCK (create), or -1 (run) */

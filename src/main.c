@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "commands/commands.h"
 #include "log.h"
+#include "selfclone.h"
 
 #ifndef URUN_VERSION
 #define URUN_VERSION "0.1.0"
@@ -23,11 +24,15 @@ static const struct
   { "create", urun_cmd_create, "create a container" },
   { "start", urun_cmd_start, "run the process of a created container" },
   { "run", urun_cmd_run, "create and start a container" },
+  { "exec", urun_cmd_exec, "run a process in a running container" },
   { "state", urun_cmd_state, "print the state of a container" },
   { "kill", urun_cmd_kill, "send a signal to a container" },
   { "delete", urun_cmd_delete, "delete a container" },
   { "list", urun_cmd_list, "list containers" },
   { "ps", urun_cmd_ps, "list the processes of a container" },
+  { "pause", urun_cmd_pause, "freeze every process of a container" },
+  { "resume", urun_cmd_resume, "thaw a paused container" },
+  { "update", urun_cmd_update, "change the cgroup limits of a container" },
   { "spec", urun_cmd_spec, "write a default config.json" },
   { "features", urun_cmd_features, "print the OCI features JSON" },
 };
@@ -116,7 +121,17 @@ dispatch (struct urun_global *g, int argc, char **argv, struct urun_error *err)
     return urun_set_error (err, 0, "no command given (see `urun --help`)");
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     if (strcmp (argv[0], verbs[i].name) == 0)
-      return verbs[i].fn (g, argc, argv, err);
+      {
+        /* Verbs that enter container namespaces first run from a clone the
+         * container cannot write (selfclone.h). It re-executes the whole
+         * command line: argv - optind, which the "+" of parse_global left
+         * unpermuted. */
+        if ((strcmp (argv[0], "create") == 0 || strcmp (argv[0], "run") == 0
+             || strcmp (argv[0], "exec") == 0 || strcmp (argv[0], "restore") == 0)
+            && urun_ensure_cloned_binary (argc + optind, argv - optind, err) < 0)
+          return -1;
+        return verbs[i].fn (g, argc, argv, err);
+      }
   return urun_set_error (err, 0, "unknown command `%s` (see `urun --help`)", argv[0]);
 }
 
@@ -136,7 +151,7 @@ main (int argc, char **argv)
   if (r < 0)
     {
       urun_log_error (&err);
-      return 1;
+      return err.exit_status ? err.exit_status : 1;
     }
   return r;
 }

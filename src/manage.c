@@ -67,6 +67,8 @@ urun_container_status (const struct urun_state *state, int dir_fd)
 {
   if (!is_alive (state))
     return "stopped";
+  if (urun_cgroup_is_frozen (&state->cgroup))
+    return "paused";
   if (faccessat (dir_fd, URUN_STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return "created";
   return "running";
@@ -120,6 +122,8 @@ collect_pids (const struct urun_state *s, pid_t **out, size_t *n,
   struct stat ns;
   struct dirent *de;
 
+  if (s->cgroup.mode != URUN_CGROUP_NONE)
+    return urun_cgroup_pids (&s->cgroup, out, n, err);
   *n = 0;
   snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) s->pid);
   if (!s->has_pid_namespace || stat (path, &ns) < 0)
@@ -149,6 +153,8 @@ signal_all (const struct urun_state *s, int sig, struct urun_error *err)
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
 
+  if (s->cgroup.mode != URUN_CGROUP_NONE)
+    return urun_cgroup_signal (&s->cgroup, sig, err);
   if (collect_pids (s, &pids, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
@@ -237,8 +243,11 @@ urun_container_delete (const struct urun_context *ctx, const char *id,
       return urun_state_remove_dir (h.root_fd, id, err);
     }
   status = urun_container_status (&h.state, h.dir_fd);
-  if (strcmp (status, "running") == 0 && !force)
-    return urun_set_error (err, 0, "delete `%s`: the container is running (stop it first, or use --force)", id);
+  if ((strcmp (status, "running") == 0 || strcmp (status, "paused") == 0) && !force)
+    return urun_set_error (err, 0, "delete `%s`: the container is %s (stop it first, or use --force)", id, status);
+  /* Kills what is left (and thaws a paused one), then removes it. */
+  if (urun_cgroup_destroy (&h.state.cgroup, err) < 0)
+    return urun_wrap_error (err, "delete `%s`", id);
   if (strcmp (status, "stopped") != 0 && kill_and_wait (&h.state, err) < 0)
     return urun_wrap_error (err, "delete `%s`", id);
   spec = urun_state_load_config (h.dir_fd, &spec_err);

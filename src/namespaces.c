@@ -46,34 +46,56 @@ urun_ns_has_joins (const struct urun_spec *spec)
   return false;
 }
 
-static int
-join_one (const struct urun_namespace *ns, struct urun_error *err)
+static void
+close_all (int (*fds)[URUN_NS_COUNT])
 {
-  cleanup_close int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  for (int t = 0; t < URUN_NS_COUNT; t++)
+    if ((*fds)[t] >= 0)
+      close ((*fds)[t]);
+}
 
-  if (fd < 0)
-    return urun_set_error (err, errno, "open %s namespace `%s`",
-                           urun_ns_type_name (ns->type), ns->path);
-  /* The nstype argument makes the kernel check the file is that kind. */
-  if (setns (fd, clone_flags[ns->type]) < 0)
-    return urun_set_error (err, errno, "join %s namespace `%s`",
-                           urun_ns_type_name (ns->type), ns->path);
+/* The user namespace first: the others are then joined with the
+ * capabilities it grants (setns(2), "Details for specific namespace
+ * types"). */
+static int
+join_opened (const struct urun_spec *spec, const int *fds, struct urun_error *err)
+{
+  static const enum urun_ns_type order[] = {
+    URUN_NS_USER, URUN_NS_PID, URUN_NS_NETWORK, URUN_NS_IPC, URUN_NS_UTS,
+    URUN_NS_CGROUP, URUN_NS_TIME, URUN_NS_MOUNT,
+  };
+
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    {
+      const struct urun_namespace *ns = urun_spec_namespace (spec, order[i]);
+      /* The nstype argument makes the kernel check the file is that kind. */
+      if (fds[order[i]] >= 0 && setns (fds[order[i]], clone_flags[order[i]]) < 0)
+        return urun_set_error (err, errno, "join %s namespace `%s`",
+                               urun_ns_type_name (order[i]), ns->path);
+    }
   return 0;
 }
 
 int
-urun_ns_join (const struct urun_spec *spec, bool user_only,
-              struct urun_error *err)
+urun_ns_join (const struct urun_spec *spec, struct urun_error *err)
 {
+  __attribute__ ((cleanup (close_all))) int fds[URUN_NS_COUNT];
+
+  /* Open every path before joining any: once in another mount namespace,
+   * /proc/PID/ns/... names a different process, or none. */
+  for (int t = 0; t < URUN_NS_COUNT; t++)
+    fds[t] = -1;
   for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
     {
       const struct urun_namespace *ns = &spec->linux_.namespaces[i];
-      if (ns->path == NULL || (ns->type == URUN_NS_USER) != user_only)
+      if (ns->path == NULL)
         continue;
-      if (join_one (ns, err) < 0)
-        return -1;
+      fds[ns->type] = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fds[ns->type] < 0)
+        return urun_set_error (err, errno, "open %s namespace `%s`",
+                               urun_ns_type_name (ns->type), ns->path);
     }
-  return 0;
+  return join_opened (spec, fds, err);
 }
 
 /* struct clone_args of <linux/sched.h>, which clashes with <sched.h>. */
@@ -100,5 +122,25 @@ urun_clone (unsigned long flags, struct urun_error *err)
 
   if (pid < 0)
     return urun_set_error (err, errno, "clone a process into new namespaces");
+  return (pid_t) pid;
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* CLONE_INTO_CGROUP (Linux 5.7+): the child starts in the cgroup v2
+ * directory CGROUP_FD, before it runs or forks; a clone3 of 5.3-5.6
+ * refuses the larger argument with E2BIG. clone(2) */
+pid_t
+urun_clone_into (unsigned long flags, int cgroup_fd, struct urun_error *err)
+{
+  struct clone3_args args = { .flags = flags | CLONE_INTO_CGROUP,
+                              .exit_signal = SIGCHLD,
+                              .cgroup = (uint64_t) cgroup_fd };
+  long pid = syscall (SYS_clone3, &args, sizeof args);
+
+  if (pid < 0)
+    return urun_set_error (err, errno, "clone a process into its cgroup and new namespaces");
   return (pid_t) pid;
 }

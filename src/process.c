@@ -13,11 +13,15 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sched.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "cleanup.h"
+#include "seccomp.h"
 #include "utils.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -34,12 +38,96 @@ set_rlimits (const struct urun_process *p, struct urun_error *err)
   return 0;
 }
 
+/* ioprio_set(2) has no glibc wrapper: IOPRIO_PRIO_VALUE is class << 13. */
+static int
+set_io_priority (const struct urun_io_priority *io, struct urun_error *err)
+{
+  if (!io->set)
+    return 0;
+  if (syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (io->class << 13) | io->priority) < 0)
+    return urun_set_error (err, errno, "process.ioPriority");
+  return 0;
+}
+
+/* sched_setattr(2), no glibc wrapper; its struct as of Linux 4.13. */
+struct sched_attr_v1
+{
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+};
+
+static int
+set_scheduler (const struct urun_scheduler *s, struct urun_error *err)
+{
+  struct sched_attr_v1 attr = {
+    .size = sizeof attr, .sched_policy = (uint32_t) s->policy, .sched_flags = s->flags,
+    .sched_nice = s->nice, .sched_priority = (uint32_t) s->priority,
+    .sched_runtime = s->runtime, .sched_deadline = s->deadline, .sched_period = s->period,
+  };
+
+  if (!s->set)
+    return 0;
+  if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+    return urun_set_error (err, errno, "process.scheduler");
+  return 0;
+}
+
+/* "0-3,7" -> the set; false on junk. */
+static bool
+parse_cpu_list (const char *list, cpu_set_t *set)
+{
+  cleanup_free char *copy = xstrdup (list);
+  char *saveptr = NULL;
+
+  CPU_ZERO (set);
+  for (char *r = strtok_r (copy, ",", &saveptr); r; r = strtok_r (NULL, ",", &saveptr))
+    {
+      char *dash = strchr (r, '-');
+      uint64_t lo, hi;
+      if (dash)
+        *dash = '\0';
+      if (!urun_parse_u64 (r, &lo) || (dash && !urun_parse_u64 (dash + 1, &hi)))
+        return false;
+      if (!dash)
+        hi = lo;
+      if (hi < lo || hi >= CPU_SETSIZE)
+        return false;
+      for (uint64_t cpu = lo; cpu <= hi; cpu++)
+        CPU_SET (cpu, set);
+    }
+  return true;
+}
+
+int
+urun_process_set_affinity (const char *list, const char *what,
+                           struct urun_error *err)
+{
+  cpu_set_t set;
+
+  if (list == NULL)
+    return 0;
+  if (!parse_cpu_list (list, &set))
+    return urun_set_error (err, 0, "%s: invalid CPU list `%s`", what, list);
+  if (sched_setaffinity (0, sizeof set, &set) < 0)
+    return urun_set_error (err, errno, "%s: set CPU affinity `%s`", what, list);
+  return 0;
+}
+
 int
 urun_process_set_limits (const struct urun_spec *spec, struct urun_error *err)
 {
   const struct urun_process *p = &spec->process;
 
-  if (set_rlimits (p, err) < 0)
+  if (set_rlimits (p, err) < 0 || set_io_priority (&p->io_priority, err) < 0
+      || set_scheduler (&p->scheduler, err) < 0
+      || urun_process_set_affinity (p->exec_cpu_affinity_initial,
+                                    "process.execCPUAffinity.initial", err) < 0)
     return -1;
   if (p->oom_score_adj.set)
     {
@@ -177,7 +265,11 @@ find_executable (const struct urun_process *p, char **out,
   if (strchr (name, '/'))
     {
       if (access (name, X_OK) < 0)
-        return urun_set_error (err, errno, "process.args[0] `%s`", name);
+        {
+          urun_set_error (err, errno, "process.args[0] `%s`", name);
+          err->exit_status = errno == ENOENT ? 127 : 126;
+          return -1;
+        }
       *out = xstrdup (name);
       return 0;
     }
@@ -191,7 +283,9 @@ find_executable (const struct urun_process *p, char **out,
           return 0;
         }
     }
-  return urun_set_error (err, ENOENT, "process.args[0]: executable file `%s` not found in $PATH", name);
+  urun_set_error (err, ENOENT, "process.args[0]: executable file `%s` not found in $PATH", name);
+  err->exit_status = 127;
+  return -1;
 }
 
 /* HOME of UID from the container's /etc/passwd, parsed by hand: getpwuid
@@ -248,27 +342,39 @@ env_with_home (const struct urun_process *p)
   return env;
 }
 
-int
-urun_process_prepare (const struct urun_process *p, int preserve_fds,
-                      const int *keep, size_t n_keep, char **exec_path,
-                      char ***env, struct urun_error *err)
+static int
+install_seccomp (struct urun_process_setup *s, struct urun_error *err)
 {
-  if (close_fds_except (3 + preserve_fds, keep, n_keep, err) < 0
-      || keep_preserved_fds (preserve_fds, err) < 0)
+  if (s->seccomp == NULL)
+    return 0;
+  if (urun_seccomp_install (s->seccomp, &s->listener_fd, err) < 0)
+    return urun_wrap_error (err, "linux.seccomp");
+  return 0;
+}
+
+int
+urun_process_prepare (const struct urun_process *p,
+                      struct urun_process_setup *s, struct urun_error *err)
+{
+  s->listener_fd = -1;
+  if (close_fds_except (3 + s->preserve_fds, s->keep, s->n_keep, err) < 0
+      || keep_preserved_fds (s->preserve_fds, err) < 0)
     return -1;
   if (urun_caps_limit_bounding (&p->capabilities, err) < 0)
     return -1;
-  if (set_identity (p, err) < 0)
+  if (!p->no_new_privileges && install_seccomp (s, err) < 0)
     return -1;
-  if (urun_caps_apply (&p->capabilities, err) < 0)
+  if (set_identity (p, err) < 0 || urun_caps_apply (&p->capabilities, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_set_error (err, errno, "process.noNewPrivileges");
   umask (p->user.has_umask ? p->user.umask : 022);
   if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
     return -1;
-  *env = env_with_home (p);
-  return find_executable (p, exec_path, err);
+  s->env = env_with_home (p);
+  if (find_executable (p, &s->exec_path, err) < 0)
+    return -1;
+  return p->no_new_privileges ? install_seccomp (s, err) : 0;
 }
 
 int

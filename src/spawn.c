@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
+#include <linux/seccomp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "namespaces.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "utils.h"
@@ -35,9 +37,12 @@ urun_launch_undo (struct urun_launch *c)
   if (c->id != NULL)
     {
       struct urun_error ignored = URUN_ERROR_INIT;
+      urun_cgroup_destroy (&c->cgroup, &ignored);
+      urun_clear_error (&ignored);
       urun_state_remove_dir (c->root_fd, c->id, &ignored);
       urun_clear_error (&ignored);
     }
+  urun_cgroup_free (&c->cgroup);
   if (c->dir_fd >= 0)
     close (c->dir_fd);
   if (c->console_socket >= 0)
@@ -93,9 +98,33 @@ run_create_hooks (const struct urun_bundle *b, const char *id, int sync_fd,
   return urun_sync_send (sync_fd, URUN_SYNC_HOOKS_DONE, pid, err);
 }
 
+/* SCMP_ACT_NOTIFY: the child's listener fd goes to the agent at
+ * linux.seccomp.listenerPath with the container state, as runc sends it
+ * (runtime-spec config-linux.md, "Seccomp"); without a path it is closed. */
+static int
+pass_seccomp_listener (const struct urun_bundle *b, const char *id,
+                       int sync_fd, pid_t pid, struct urun_error *err)
+{
+  const struct urun_seccomp *s = &b->spec->linux_.seccomp;
+  cleanup_close int listener = -1;
+  cleanup_free char *state = NULL;
+
+  if (urun_sync_expect_fd (sync_fd, URUN_SYNC_SECCOMP_LISTENER, &listener, err) < 0)
+    return -1;
+  if (s->listener_path)
+    {
+      state = urun_state_json_of_spec (b->spec, id, pid, b->path, "creating");
+      if (urun_seccomp_send_listener (s->listener_path, s->listener_metadata, listener,
+                                      state, pid, err) < 0)
+        return urun_wrap_error (err, "linux.seccomp.listenerPath");
+    }
+  return urun_sync_send (sync_fd, URUN_SYNC_SECCOMP_DONE, 0, err);
+}
+
 static int
 serve_child (const struct urun_bundle *b, const char *id, int sync_fd, pid_t child,
-             bool staged, struct urun_launch *c, struct urun_error *err)
+             bool staged, const struct urun_seccomp_program *seccomp,
+             struct urun_launch *c, struct urun_error *err)
 {
   const struct urun_linux *l = &b->spec->linux_;
   unsigned long flags = urun_ns_new_flags (b->spec);
@@ -116,11 +145,16 @@ serve_child (const struct urun_bundle *b, const char *id, int sync_fd, pid_t chi
       if (urun_sync_expect (sync_fd, URUN_SYNC_INIT_PID, &init_pid, err) < 0)
         return -1;
       waitpid (child, NULL, 0);
+      if (urun_cgroup_enter_late (&c->cgroup, init_pid, err) < 0)
+        return -1;
     }
   c->pid = init_pid;
   if (urun_hooks_at_create (b->spec) && run_create_hooks (b, id, sync_fd, init_pid, err) < 0)
     return -1;
   if (b->spec->process.terminal && receive_terminal (sync_fd, c, err) < 0)
+    return -1;
+  if (seccomp && (seccomp->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+      && pass_seccomp_listener (b, id, sync_fd, c->pid, err) < 0)
     return -1;
   return urun_sync_expect (sync_fd, URUN_SYNC_READY, NULL, err);
 }
@@ -129,8 +163,9 @@ serve_child (const struct urun_bundle *b, const char *id, int sync_fd, pid_t chi
  * reader for `create`, -1 for `run`. Returns our end of the sync socket. */
 int
 urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
-                 int fifo_fd, struct urun_launch *c, struct urun_error *err)
+            int fifo_fd, struct urun_launch *c, struct urun_error *err)
 {
+  __attribute__ ((cleanup (urun_seccomp_free))) struct urun_seccomp_program seccomp = URUN_SECCOMP_PROGRAM_INIT;
   unsigned long flags = urun_ns_new_flags (b->spec);
   bool staged = urun_ns_has_joins (b->spec) || (flags & CLONE_NEWTIME);
   struct urun_init_args a = {
@@ -150,10 +185,17 @@ urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
   int fds[2];
   pid_t child;
 
+  /* Compiled here, before any process exists: a bad profile fails early. */
+  if (b->spec->linux_.has_seccomp)
+    {
+      if (urun_seccomp_prepare (&b->spec->linux_.seccomp, &seccomp, err) < 0)
+        return -1;
+      a.seccomp = &seccomp;
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
     return urun_set_error (err, errno, "create sync socket");
   parent_end = fds[0];
-  child = urun_clone (staged ? 0 : flags, err);
+  child = urun_cgroup_clone (&c->cgroup, b->spec, staged ? 0 : flags, err);
   if (child < 0)
     {
       close (fds[1]);
@@ -166,7 +208,7 @@ urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
     }
   close (fds[1]);
   c->pid = child;
-  if (serve_child (b, opts->id, parent_end, child, staged, c, err) < 0)
+  if (serve_child (b, opts->id, parent_end, child, staged, a.seccomp, c, err) < 0)
     return -1;
   return TAKE_FD (parent_end);
 }

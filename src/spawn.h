@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroups.h"
 #include "container.h"
 #include "error.h"
 #include "spec.h"
@@ -24,6 +25,7 @@ struct urun_launch
   pid_t pid;
   int console_socket; /* --console-socket, connected before anything exists */
   int pty_master;     /* `run` without a console socket proxies it */
+  struct urun_cgroup cgroup; /* a new container's; removed with the state dir */
 };
 
 #define URUN_LAUNCH_INIT                                                      \

@@ -191,6 +191,24 @@ gen_pair (yajl_gen g, const char *key, const char *value)
   gen_string (g, value ? value : "");
 }
 
+/* "cgroup": {"mode": "v2", "dirs": {"unified": "/sys/fs/cgroup/..."},
+ * "reason": "why none"} */
+static void
+gen_cgroup (yajl_gen g, const struct urun_cgroup *cg)
+{
+  gen_string (g, "cgroup");
+  yajl_gen_map_open (g);
+  gen_pair (g, "mode", urun_cgroup_mode_name (cg->mode));
+  gen_string (g, "dirs");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    gen_pair (g, cg->dirs[i].controllers, cg->dirs[i].path);
+  yajl_gen_map_close (g);
+  if (cg->none_reason)
+    gen_pair (g, "reason", cg->none_reason);
+  yajl_gen_map_close (g);
+}
+
 /* One generator for both the file and `urun state`: STATUS NULL means the
  * file, which adds what only urun needs (pid start time, pid namespace). */
 static char *
@@ -224,6 +242,7 @@ state_json (const struct urun_state *s, const char *status, bool pretty)
       yajl_gen_integer (g, (long long) s->pid_start_time);
       gen_string (g, "pidNamespace");
       yajl_gen_bool (g, s->has_pid_namespace);
+      gen_cgroup (g, &s->cgroup);
     }
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
@@ -315,6 +334,35 @@ read_annotations (yajl_val root, struct urun_state *state)
     }
 }
 
+static void
+read_cgroup (yajl_val root, struct urun_cgroup *cg)
+{
+  const char *mode_path[] = { "cgroup", "mode", NULL };
+  const char *dirs_path[] = { "cgroup", "dirs", NULL };
+  const char *reason_path[] = { "cgroup", "reason", NULL };
+  yajl_val mode = yajl_tree_get (root, mode_path, yajl_t_string);
+  yajl_val dirs = yajl_tree_get (root, dirs_path, yajl_t_object);
+  yajl_val reason = yajl_tree_get (root, reason_path, yajl_t_string);
+
+  if (mode == NULL || !urun_cgroup_mode_parse (YAJL_GET_STRING (mode), &cg->mode))
+    cg->mode = URUN_CGROUP_NONE;
+  if (reason)
+    cg->none_reason = xstrdup (YAJL_GET_STRING (reason));
+  if (dirs == NULL || cg->mode == URUN_CGROUP_NONE)
+    return;
+  cg->dirs = xmalloc0 ((YAJL_GET_OBJECT (dirs)->len + 1) * sizeof *cg->dirs);
+  for (size_t i = 0; i < YAJL_GET_OBJECT (dirs)->len; i++)
+    {
+      yajl_val v = YAJL_GET_OBJECT (dirs)->values[i];
+      if (!YAJL_IS_STRING (v))
+        continue;
+      cg->dirs[cg->n_dirs].controllers = xstrdup (YAJL_GET_OBJECT (dirs)->keys[i]);
+      cg->dirs[cg->n_dirs++].path = xstrdup (YAJL_GET_STRING (v));
+    }
+  if (cg->n_dirs == 0)
+    cg->mode = URUN_CGROUP_NONE;
+}
+
 int
 urun_state_read (int dir_fd, struct urun_state *state, struct urun_error *err)
 {
@@ -341,6 +389,7 @@ urun_state_read (int dir_fd, struct urun_state *state, struct urun_error *err)
   state->owner = tree_string (root, "owner");
   state->has_pid_namespace = YAJL_IS_TRUE (yajl_tree_get (root, pidns_path, yajl_t_true));
   read_annotations (root, state);
+  read_cgroup (root, &state->cgroup);
   yajl_tree_free (root);
   if (state->id == NULL || state->pid <= 0)
     {
@@ -364,6 +413,7 @@ urun_state_free (struct urun_state *state)
       free (state->annotations[i].value);
     }
   free (state->annotations);
+  urun_cgroup_free (&state->cgroup);
   memset (state, 0, sizeof *state);
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroups.h"
 #include "error.h"
 #include "spec.h"
 
@@ -22,6 +23,7 @@ struct urun_state
   bool has_pid_namespace; /* killing the pid kills the whole container */
   struct urun_kv *annotations;
   size_t n_annotations;
+  struct urun_cgroup cgroup; /* in state.json only, not in `urun state` */
 };
 
 /* The state root: ROOT when given, else /run/urun for root, else

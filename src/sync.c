@@ -110,6 +110,14 @@ receive (int fd, struct sync_message *m, int *pass_fd)
 }
 
 static int
+child_error (const struct sync_message *m, struct urun_error *err)
+{
+  urun_set_error (err, m->errnum, "%s", m->msg);
+  err->exit_status = m->value;
+  return -1;
+}
+
+static int
 expect (int fd, enum urun_sync_type expected, int *value, int *pass_fd,
         struct urun_error *err)
 {
@@ -121,7 +129,7 @@ expect (int fd, enum urun_sync_type expected, int *value, int *pass_fd,
   if (n == 0)
     return urun_set_error (err, 0, "the container process exited during setup");
   if (m.type == URUN_SYNC_ERROR)
-    return urun_set_error (err, m.errnum, "%s", m.msg);
+    return child_error (&m, err);
   if (m.type != (int) expected)
     return urun_set_error (err, 0, "unexpected sync message %d (expected %d)",
                            m.type, (int) expected);
@@ -163,14 +171,15 @@ urun_sync_wait_exec (int fd, struct urun_error *err)
   if (n < 0)
     return urun_set_error (err, errno, "receive sync message");
   if (n > 0 && m.type == URUN_SYNC_ERROR)
-    return urun_set_error (err, m.errnum, "%s", m.msg);
+    return child_error (&m, err);
   return 0;
 }
 
 void
 urun_sync_fail (int fd, const struct urun_error *err)
 {
-  struct sync_message m = { .type = URUN_SYNC_ERROR, .errnum = err->errnum };
+  struct sync_message m = { .type = URUN_SYNC_ERROR, .errnum = err->errnum,
+                            .value = err->exit_status };
 
   snprintf (m.msg, sizeof m.msg, "%s", err->msg ? err->msg : "unknown error");
   if (urun_send_fd (fd, -1, &m, HEADER_SIZE + strlen (m.msg) + 1) < 0)

@@ -16,6 +16,8 @@ enum urun_sync_type
   URUN_SYNC_CREATE_HOOKS, /* child -> parent: run prestart and createRuntime */
   URUN_SYNC_HOOKS_DONE,   /* parent -> child: done; value: the container's pid */
   URUN_SYNC_TERMINAL,     /* child -> parent: the pty master (an fd) */
+  URUN_SYNC_SECCOMP_LISTENER, /* child -> parent: the notify listener (an fd) */
+  URUN_SYNC_SECCOMP_DONE, /* parent -> child: handed to listenerPath */
   URUN_SYNC_READY,        /* child -> parent: set up, waiting to start */
   URUN_SYNC_START,        /* parent -> child: exec the process now (`run`) */
   URUN_SYNC_ERROR,        /* child -> parent: errnum + message, then _exit */

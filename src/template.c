@@ -240,6 +240,23 @@ urun_default_spec_json (bool rootless, struct urun_error *err)
   return finish (g);
 }
 
+/* cgroupfs driver on v1 and v2; no systemd driver yet. */
+static void
+gen_cgroup_features (yajl_gen g)
+{
+  static const char *const keys[] = { "v1", "v2", "systemd", "systemdUser", "rdma" };
+  static const bool values[] = { true, true, false, false, false };
+
+  str (g, "cgroup");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    {
+      str (g, keys[i]);
+      yajl_gen_bool (g, values[i]);
+    }
+  yajl_gen_map_close (g);
+}
+
 char *
 urun_features_json (void)
 {
@@ -272,6 +289,7 @@ urun_features_json (void)
       cap_free (name);
     }
   yajl_gen_array_close (g);
+  gen_cgroup_features (g);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   return finish (g);

@@ -34,7 +34,7 @@ open_ptmx (int root_fd, struct urun_error *err)
 }
 
 static int
-bind_console (int root_fd, int slave, struct urun_error *err)
+bind_console_to (int root_fd, int slave, struct urun_error *err)
 {
   cleanup_close int target_fd = urun_make_in_root (root_fd, "/dev/console", false, err);
   cleanup_close int tree_fd = -1;
@@ -48,8 +48,9 @@ bind_console (int root_fd, int slave, struct urun_error *err)
 }
 
 int
-urun_terminal_create (int root_fd, const struct urun_process *p, int *master,
-                      int *slave, struct urun_error *err)
+urun_terminal_create (int root_fd, const struct urun_process *p,
+                      bool bind_console, int *master, int *slave,
+                      struct urun_error *err)
 {
   cleanup_close int m = open_ptmx (root_fd, err);
   cleanup_close int s = -1;
@@ -68,7 +69,7 @@ urun_terminal_create (int root_fd, const struct urun_process *p, int *master,
       if (ioctl (s, TIOCSWINSZ, &ws) < 0)
         return urun_set_error (err, errno, "process.consoleSize");
     }
-  if (bind_console (root_fd, s, err) < 0)
+  if (bind_console && bind_console_to (root_fd, s, err) < 0)
     return -1;
   *master = TAKE_FD (m);
   *slave = TAKE_FD (s);

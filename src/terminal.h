@@ -12,11 +12,13 @@
 /* Open a pty in the container's own devpts (ROOT_FD's /dev/pts/ptmx, checked
  * to be devpts), get its slave with TIOCGPTPEER (no path lookup, Linux
  * 4.13+), apply consoleSize, and bind the slave on /dev/console through
- * fds only, so a rootfs cannot redirect it (the CVE-2025-52565 class).
+ * fds only, so a rootfs cannot redirect it (the CVE-2025-52565 class);
+ * BIND_CONSOLE is false for a process joining a container (`exec`).
  * Runs in: the container process, after /dev/pts is mounted, before
  * pivot_root. */
 int urun_terminal_create (int root_fd, const struct urun_process *p,
-                          int *master, int *slave, struct urun_error *err);
+                          bool bind_console, int *master, int *slave,
+                          struct urun_error *err);
 
 /* Make SLAVE the controlling terminal and stdio, owned by the process user.
  * Runs in: the container process, before the switch to the process user. */

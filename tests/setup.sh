@@ -17,6 +17,7 @@ PACKAGES=(
 	gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev libcap-dev libsubid-dev
 	# run and test
 	uidmap busybox-static bats jq util-linux procps iproute2 valgrind file tmux
+	golang-github-containers-common # podman's default seccomp profile
 	# benchmark
 	hyperfine time crun runc
 )

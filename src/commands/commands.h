@@ -22,12 +22,16 @@ typedef int (*urun_command_fn) (struct urun_global *g, int argc, char **argv,
 
 int urun_cmd_create (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_run (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_exec (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_start (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_state (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_kill (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_delete (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_list (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_ps (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_pause (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_resume (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_update (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_spec (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_features (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 

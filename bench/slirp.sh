@@ -1,0 +1,162 @@
+#!/bin/bash
+# slirp.sh: urun-slirp against slirp4netns, side by side in one run.
+#
+#   bench/slirp.sh [-t SECONDS] [-n RUNS] [-m "MTU..."] [URUN_SLIRP]
+#
+# For each MTU (default 1500 and 65520) and each helper, iperf3 measures
+#   ns->host  a client in the namespace sends to a server on the host's
+#             loopback through 10.0.2.2;
+#   host->ns  a client on the host sends through a forwarded port (API
+#             add_hostfwd, 127.0.0.1:PORT -> 10.0.2.100:5201) to a server in
+#             the namespace;
+# and the helper's CPU time (utime + stime of /proc/PID/stat, which also
+# counts the kernel work done in its context) per GB moved.  Runs are
+# interleaved (helper A, helper B, A, B, ...) and the median is reported,
+# as a loaded 2-core machine is noisy.  Prints a markdown table; a ratio
+# above 1 is urun-slirp ahead (more throughput, less CPU per GB).
+#
+# Only loopback and the namespaces' own addresses are used.  Needs iperf3,
+# slirp4netns, python3, jq and unprivileged user namespaces (or root).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DURATION=5
+RUNS=3
+MTUS="1500 65520"
+while getopts "t:n:m:" opt; do
+	case $opt in
+	t) DURATION=$OPTARG ;;
+	n) RUNS=$OPTARG ;;
+	m) MTUS=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+URUN_SLIRP=$(realpath "${1:-$REPO/build/helpers/urun-slirp/urun-slirp}")
+SLIRP4NETNS=$(command -v slirp4netns || true)
+
+for tool in iperf3 python3 jq unshare nsenter "$URUN_SLIRP" "$SLIRP4NETNS"; do
+	if [ -z "$tool" ] || ! command -v "$tool" >/dev/null; then
+		echo "slirp.sh: missing ${tool:-slirp4netns} (apt-get install iperf3 slirp4netns python3 jq)" >&2
+		exit 1
+	fi
+done
+
+WORK=$(mktemp -d /tmp/urun-slirp-bench.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# utime + stime of PID, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+api() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode()); s.shutdown(socket.SHUT_WR)
+print(s.recv(4096).decode())' "$@"
+}
+
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "slirp.sh: timed out waiting for: $*" >&2
+	return 1
+}
+
+# run_one HELPER MTU DIRECTION: prints "GBITS CPU_S_PER_GB".
+run_one() {
+	local helper=$1 mtu=$2 dir=$3 ns slirp port=$((30000 + RANDOM % 20000))
+	local api_sock="$WORK/api.$RANDOM.sock" json="$WORK/iperf.json" t0 t1 bytes
+
+	unshare --user --map-root-user --net sleep 1000 &
+	ns=$!
+	PIDS+=("$ns")
+	wait_for test "$(readlink /proc/$ns/ns/net)" != "$(readlink /proc/self/ns/net)"
+	"$helper" --configure --mtu "$mtu" --api-socket "$api_sock" "$ns" tap0 >"$WORK/helper.log" 2>&1 &
+	slirp=$!
+	PIDS+=("$slirp")
+	wait_for test -S "$api_sock"
+	wait_for nsenter -t "$ns" -U -n --preserve-credentials sh -c 'ip -o -4 addr show tap0 | grep -q 10.0.2.100'
+
+	if [ "$dir" = ns-host ]; then
+		iperf3 -s -1 -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+		PIDS+=($!)
+		wait_for sh -c "ss -ltn | grep -q 127.0.0.1:$port"
+		t0=$(cpu_ticks "$slirp")
+		nsenter -t "$ns" -U -n --preserve-credentials \
+			iperf3 -c 10.0.2.2 -p "$port" -t "$DURATION" -J >"$json"
+	else
+		nsenter -t "$ns" -U -n --preserve-credentials iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+		PIDS+=($!)
+		wait_for nsenter -t "$ns" -U -n --preserve-credentials sh -c 'ss -ltn | grep -q :5201'
+		api "$api_sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$port"',"guest_port":5201}}' >/dev/null
+		t0=$(cpu_ticks "$slirp")
+		iperf3 -c 127.0.0.1 -p "$port" -t "$DURATION" -J >"$json"
+	fi
+	t1=$(cpu_ticks "$slirp")
+	bytes=$(jq '.end.sum_received.bytes' "$json")
+	kill "$ns" "$slirp" 2>/dev/null || true
+	wait "$ns" "$slirp" 2>/dev/null || true
+	awk -v b="$bytes" -v d="$DURATION" -v t=$((t1 - t0)) -v hz="$CLK_TCK" \
+		'BEGIN { printf "%.3f %.3f\n", b * 8 / d / 1e9, (t / hz) / (b / 1e9) }'
+}
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo "urun-slirp:  $("$URUN_SLIRP" --version | head -1) ($URUN_SLIRP)" >&2
+echo "slirp4netns: $("$SLIRP4NETNS" --version | head -1)" >&2
+echo "$RUNS runs of ${DURATION}s each, interleaved; medians" >&2
+
+declare -A GBITS CPUGB
+for mtu in $MTUS; do
+	for dir in ns-host host-ns; do
+		for ((r = 1; r <= RUNS; r++)); do
+			for h in slirp4netns urun-slirp; do
+				bin=$SLIRP4NETNS
+				[ "$h" = urun-slirp ] && bin=$URUN_SLIRP
+				read -r g c < <(run_one "$bin" "$mtu" "$dir")
+				echo "  $dir mtu=$mtu $h run $r: $g Gbit/s, $c CPU-s/GB" >&2
+				GBITS[$h,$mtu,$dir]+="$g "
+				CPUGB[$h,$mtu,$dir]+="$c "
+			done
+		done
+	done
+done
+
+echo
+echo "| direction | MTU | slirp4netns Gbit/s | urun-slirp Gbit/s | throughput ratio | slirp4netns CPU-s/GB | urun-slirp CPU-s/GB | CPU/GB ratio |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for mtu in $MTUS; do
+	for dir in ns-host host-ns; do
+		label="namespace -> host loopback (10.0.2.2)"
+		[ "$dir" = host-ns ] && label="host -> forwarded port -> namespace"
+		sg=$(tr ' ' '\n' <<<"${GBITS[slirp4netns,$mtu,$dir]}" | grep . | median)
+		ug=$(tr ' ' '\n' <<<"${GBITS[urun-slirp,$mtu,$dir]}" | grep . | median)
+		sc=$(tr ' ' '\n' <<<"${CPUGB[slirp4netns,$mtu,$dir]}" | grep . | median)
+		uc=$(tr ' ' '\n' <<<"${CPUGB[urun-slirp,$mtu,$dir]}" | grep . | median)
+		awk -v l="$label" -v m="$mtu" -v sg="$sg" -v ug="$ug" -v sc="$sc" -v uc="$uc" 'BEGIN {
+			printf "| %s | %d | %.2f | %.2f | %.2fx | %.3f | %.3f | %.2fx |\n",
+				l, m, sg, ug, ug / sg, sc, uc, sc / uc }'
+	done
+done

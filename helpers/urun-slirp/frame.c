@@ -1,0 +1,291 @@
+/* frame.c: frames between the tap and libslirp.  With the virtio-net header
+   (--offload) the namespace's kernel sends TCP super-frames of up to 64 KiB
+   with a partial checksum, which we complete; libslirp, told an MTU of
+   65520, answers with 64 KiB segments once we raise the MSS in the
+   namespace's SYNs, and we hand those to the tap as GSO frames for its
+   kernel to split.  Either way one read or write carries up to 44 frames'
+   worth of a 1500-byte MTU.  virtio-v1.2 §5.1.6, Documentation/networking/
+   tuntap.rst. */
+#define _GNU_SOURCE
+#include "frame.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/virtio_net.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define ETH_HLEN 14
+#define ETHERTYPE_V4 0x0800
+#define ETHERTYPE_V6 0x86dd
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define TCP_FLAG_SYN 0x02
+#define TCPOPT_MSS 2
+#define IPV4_MF 0x2000
+
+/* Where the layers of an IPv4/IPv6 frame start. */
+struct layers
+{
+  bool is_ipv6;
+  uint8_t proto;
+  size_t l4_off;  /* offset of the TCP/UDP header in the frame */
+  size_t ip_end;  /* ETH_HLEN + the IP packet's length */
+};
+
+static uint16_t
+get16 (const uint8_t *p)
+{
+  return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+static void
+put16 (uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t) (v >> 8);
+  p[1] = (uint8_t) v;
+}
+
+uint64_t
+urun_csum_add (uint64_t sum, const uint8_t *p, size_t len)
+{
+  /* Native-order words: the folded sum comes out in native order too, so it
+     is stored with memcpy.  RFC 1071 §2(B).  Four accumulators of 32-bit
+     words cannot overflow below 2^32 words. */
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  uint32_t w[4];
+  uint16_t h = 0;
+
+  for (; len >= 16; p += 16, len -= 16)
+    {
+      memcpy (w, p, 16);
+      a += w[0];
+      b += w[1];
+      c += w[2];
+      d += w[3];
+    }
+  for (; len >= 4; p += 4, len -= 4)
+    {
+      memcpy (w, p, 4);
+      a += w[0];
+    }
+  if (len >= 2)
+    {
+      memcpy (&h, p, 2);
+      a += h;
+      p += 2;
+      len -= 2;
+    }
+  if (len == 1)
+    {
+      h = 0;
+      memcpy (&h, p, 1);
+      a += h;
+    }
+  return sum + a + b + c + d;
+}
+
+uint16_t
+urun_csum_fold (uint64_t sum)
+{
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t) sum;
+}
+
+static bool
+parse_layers (const uint8_t *f, size_t len, struct layers *l)
+{
+  uint16_t type;
+
+  if (len < ETH_HLEN + 20)
+    return false;
+  type = get16 (f + 12);
+  if (type == ETHERTYPE_V4 && (f[ETH_HLEN] >> 4) == 4)
+    {
+      l->is_ipv6 = false;
+      l->proto = f[ETH_HLEN + 9];
+      l->l4_off = ETH_HLEN + (size_t) (f[ETH_HLEN] & 0x0f) * 4;
+      l->ip_end = ETH_HLEN + get16 (f + ETH_HLEN + 2);
+    }
+  else if (type == ETHERTYPE_V6 && len >= ETH_HLEN + 40)
+    {
+      /* Only a TCP/UDP header right after the fixed header: what the
+         kernel's GSO and libslirp produce. */
+      l->is_ipv6 = true;
+      l->proto = f[ETH_HLEN + 6];
+      l->l4_off = ETH_HLEN + 40;
+      l->ip_end = ETH_HLEN + 40 + get16 (f + ETH_HLEN + 4);
+    }
+  else
+    return false;
+  return l->ip_end <= len && l->l4_off + 20 <= l->ip_end;
+}
+
+/* NEEDS_CSUM: the field at csum_start + csum_offset holds the pseudo-header
+   sum; the sum from csum_start to the end completes it. */
+static int
+complete_checksum (const struct virtio_net_hdr *h, uint8_t *f, size_t len)
+{
+  size_t start = h->csum_start, field = start + h->csum_offset;
+  uint16_t sum;
+
+  if (start >= len || field + 2 > len)
+    return -1;
+  sum = (uint16_t) ~urun_csum_fold (urun_csum_add (0, f + start, len - start));
+  if (sum == 0)
+    sum = 0xffff; /* UDP sends 0 as all ones (RFC 768); TCP never sums to 0 */
+  memcpy (f + field, &sum, 2);
+  return 0;
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
+static void
+update_checksum (uint8_t *field, uint16_t old, uint16_t new)
+{
+  uint32_t sum = (uint16_t) ~get16 (field);
+
+  sum += (uint16_t) ~old;
+  sum += new;
+  put16 (field, (uint16_t) ~urun_csum_fold (sum));
+}
+
+/* A SYN from the namespace offers MSS = its MTU - 40 (IPv4) or - 60 (IPv6);
+   offer libslirp the MSS of its own, larger MTU instead, so it sends 64 KiB
+   segments that we write as GSO frames.  Smaller offers (an MSS clamp) are
+   left alone.  IS_CSUM_PENDING: the checksum is computed afterwards. */
+static void
+raise_mss (const struct urun_frame_io *io, uint8_t *f,
+           const struct layers *l, bool is_csum_pending)
+{
+  uint8_t *tcp = f + l->l4_off;
+  size_t doff = (size_t) (tcp[12] >> 4) * 4, i = 20;
+  unsigned int hdrs = l->is_ipv6 ? 60 : 40;
+
+  if (l->proto != PROTO_TCP || !(tcp[13] & TCP_FLAG_SYN)
+      || l->l4_off + doff > l->ip_end)
+    return;
+  while (i + 1 < doff && tcp[i] != 0)
+    {
+      if (tcp[i] == 1)
+        {
+          i++;
+          continue;
+        }
+      if (tcp[i + 1] < 2 || i + tcp[i + 1] > doff)
+        return;
+      if (tcp[i] == TCPOPT_MSS && tcp[i + 1] == 4
+          && get16 (tcp + i + 2) == io->tap_mtu - hdrs)
+        {
+          uint16_t mss = (uint16_t) (io->slirp_mtu - hdrs);
+
+          if (!is_csum_pending)
+            update_checksum (tcp + 16, get16 (tcp + i + 2), mss);
+          put16 (tcp + i + 2, mss);
+          return;
+        }
+      i += tcp[i + 1];
+    }
+}
+
+ssize_t
+urun_frame_from_tap (const struct urun_frame_io *io, uint8_t *buf, size_t n,
+                     uint8_t **frame)
+{
+  struct virtio_net_hdr h;
+  struct layers l;
+  bool is_csum_pending;
+
+  if (!io->has_vnet_hdr)
+    {
+      *frame = buf;
+      return (ssize_t) n;
+    }
+  if (n < sizeof h + ETH_HLEN)
+    return -1;
+  memcpy (&h, buf, sizeof h);
+  *frame = buf + sizeof h;
+  n -= sizeof h;
+  is_csum_pending = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+  if (io->slirp_mtu > io->tap_mtu && parse_layers (*frame, n, &l))
+    raise_mss (io, *frame, &l, is_csum_pending);
+  if (is_csum_pending && complete_checksum (&h, *frame, n) < 0)
+    return -1;
+  return (ssize_t) n;
+}
+
+/* The IP header checksum of an IPv4 fragment we built. */
+static void
+set_ipv4_checksum (uint8_t *ip, size_t hlen)
+{
+  uint16_t sum;
+
+  ip[10] = ip[11] = 0;
+  sum = (uint16_t) ~urun_csum_fold (urun_csum_add (0, ip, hlen));
+  memcpy (ip + 10, &sum, 2);
+}
+
+/* A non-TCP IPv4 packet over the tap's MTU (say a large UDP datagram from
+   the host): libslirp, told a larger MTU, did not fragment it, so we do.
+   Only option-less headers, as libslirp writes them (RFC 791 §3.2). */
+static ssize_t
+write_ipv4_fragments (const struct urun_frame_io *io, const uint8_t *f,
+                      size_t len, const struct layers *l)
+{
+  struct virtio_net_hdr h = { 0 };
+  uint8_t hdr[ETH_HLEN + 20];
+  size_t hlen = l->l4_off - ETH_HLEN, step, off;
+  size_t payload = l->ip_end - l->l4_off;
+  uint16_t frag = get16 (f + ETH_HLEN + 6);
+
+  if (hlen != 20 || (frag & 0x4000) != 0)
+    return (ssize_t) len; /* options or DF: drop, the sender retries smaller */
+  step = (io->tap_mtu - hlen) & ~(size_t) 7;
+  for (off = 0; off < payload; off += step)
+    {
+      size_t chunk = payload - off < step ? payload - off : step;
+      uint16_t fo = (uint16_t) ((frag & 0x1fff) + off / 8);
+      struct iovec iov[3] = { { &h, sizeof h }, { hdr, sizeof hdr },
+                              { (void *) (f + l->l4_off + off), chunk } };
+
+      memcpy (hdr, f, sizeof hdr);
+      put16 (hdr + ETH_HLEN + 2, (uint16_t) (hlen + chunk));
+      if (off + chunk < payload || (frag & IPV4_MF))
+        fo |= IPV4_MF;
+      put16 (hdr + ETH_HLEN + 6, fo);
+      set_ipv4_checksum (hdr + ETH_HLEN, hlen);
+      if (writev (io->tapfd, iov, 3) < 0)
+        return -1;
+    }
+  return (ssize_t) len;
+}
+
+ssize_t
+urun_frame_to_tap (const struct urun_frame_io *io, const uint8_t *f,
+                   size_t len)
+{
+  struct virtio_net_hdr h = { 0 };
+  struct iovec iov[2] = { { &h, sizeof h }, { (void *) f, len } };
+  struct layers l;
+
+  if (!io->has_vnet_hdr)
+    return write (io->tapfd, f, len);
+  if (len > io->tap_mtu + ETH_HLEN && parse_layers (f, len, &l))
+    {
+      if (l.proto == PROTO_TCP)
+        {
+          size_t doff = (size_t) (f[l.l4_off + 12] >> 4) * 4;
+
+          /* Complete checksum, so no NEEDS_CSUM; the kernel checks the
+             headers of a header-only GSO frame (SKB_GSO_DODGY). */
+          h.gso_type = l.is_ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6
+                                 : VIRTIO_NET_HDR_GSO_TCPV4;
+          h.hdr_len = (uint16_t) (l.l4_off + doff);
+          h.gso_size = (uint16_t) (io->tap_mtu + ETH_HLEN - l.l4_off - doff);
+        }
+      else if (!l.is_ipv6)
+        return write_ipv4_fragments (io, f, len, &l);
+    }
+  return writev (io->tapfd, iov, 2);
+}

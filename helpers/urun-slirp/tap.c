@@ -1,0 +1,276 @@
+/* tap.c: the tap device — a child joins the target's user and network
+   namespaces, opens the tap there (configuring it with --configure) and
+   passes the descriptor back over SCM_RIGHTS. */
+#define _GNU_SOURCE
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "netlink.h"
+
+/* With --offload=auto the virtio-net header pays off while the MTU is small
+   enough that segmentation offload saves many frames per 64 KiB; at jumbo
+   MTUs the namespace's kernel already sends near-64 KiB frames and checksum
+   offload would only move its checksum work into this process. */
+#define URUN_OFFLOAD_AUTO_MAX_MTU 16384
+
+/* What the child sends back: errnum 0 and the tap fd as SCM_RIGHTS, or an
+   error (errnum may be 0 for a non-system error) and its message. */
+struct child_reply
+{
+  int errnum;
+  int is_error;
+  int has_vnet_hdr;
+  int has_tso;
+  char msg[512];
+};
+
+bool
+urun_wants_offload (const struct urun_slirp_config *cfg)
+{
+  switch (cfg->offload)
+    {
+    case URUN_OFFLOAD_ON:
+      return true;
+    case URUN_OFFLOAD_OFF:
+      return false;
+    default:
+      return cfg->mtu <= URUN_OFFLOAD_AUTO_MAX_MTU;
+    }
+}
+
+/* Join the user namespace in FD.  EINVAL means it is already ours.
+   Runs in: child. */
+static int
+join_userns_fd (int fd, const char *what, struct urun_error *err)
+{
+  if (setns (fd, CLONE_NEWUSER) < 0 && errno != EINVAL)
+    return urun_set_error (err, errno, "join user namespace %s", what);
+  return 0;
+}
+
+/* Join the target's namespaces: the user namespace first (it grants
+   CAP_SYS_ADMIN over the network namespace it owns), then the network one.
+   Without a user namespace given, a path target that we may not enter
+   directly is entered through its owner (NS_GET_USERNS, Linux 4.9,
+   ioctl_ns(2)).  Runs in: child. */
+static int
+join_namespaces (const struct urun_slirp_config *cfg, struct urun_error *err)
+{
+  char net_path[64], user_path[64];
+  const char *netns = cfg->netns_path, *userns = cfg->userns_path;
+  cleanup_close int netfd = -1;
+  cleanup_close int userfd = -1;
+
+  if (cfg->target_pid > 0)
+    {
+      snprintf (net_path, sizeof net_path, "/proc/%d/ns/net", cfg->target_pid);
+      snprintf (user_path, sizeof user_path, "/proc/%d/ns/user",
+                cfg->target_pid);
+      netns = net_path;
+      if (userns == NULL)
+        userns = user_path;
+    }
+  netfd = open (netns, O_RDONLY | O_CLOEXEC);
+  if (netfd < 0)
+    return urun_set_error (err, errno, "open `%s`", netns);
+  if (userns != NULL)
+    {
+      userfd = open (userns, O_RDONLY | O_CLOEXEC);
+      if (userfd < 0)
+        return urun_set_error (err, errno, "open `%s`", userns);
+      /* As slirp4netns: a failure here may still leave us allowed to enter
+         the network namespace (root, or the same user namespace). */
+      (void) setns (userfd, CLONE_NEWUSER);
+    }
+  if (setns (netfd, CLONE_NEWNET) == 0)
+    return 0;
+  if (errno != EPERM || userns != NULL)
+    return urun_set_error (err, errno, "join network namespace `%s`", netns);
+  userfd = ioctl (netfd, NS_GET_USERNS);
+  if (userfd < 0)
+    return urun_set_error (err, errno, "find the owner of `%s`", netns);
+  if (join_userns_fd (userfd, "owning the network namespace", err) < 0)
+    return -1;
+  if (setns (netfd, CLONE_NEWNET) < 0)
+    return urun_set_error (err, errno, "join network namespace `%s`", netns);
+  return 0;
+}
+
+/* Open /dev/net/tun as NAME.  Runs in: child, in the target namespaces. */
+static int
+create_tap (const struct urun_slirp_config *cfg, struct child_reply *reply,
+            struct urun_error *err)
+{
+  cleanup_close int fd = -1;
+  struct ifreq ifr;
+  unsigned int offload = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  bool has_vnet_hdr = urun_wants_offload (cfg);
+
+  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return urun_set_error (err, errno, "open `/dev/net/tun`");
+  memset (&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (has_vnet_hdr ? IFF_VNET_HDR : 0);
+  strncpy (ifr.ifr_name, cfg->tapname, sizeof ifr.ifr_name - 1);
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+    return urun_set_error (err, errno, "create tap `%s` (TUNSETIFF)",
+                           cfg->tapname);
+  reply->has_vnet_hdr = has_vnet_hdr;
+  /* Checksum offload is the precondition of TSO (netdev-features.rst); the
+     kernel may refuse both, then frames come whole and checksummed. */
+  reply->has_tso = has_vnet_hdr && ioctl (fd, TUNSETOFFLOAD, offload) == 0;
+  return TAKE_FD (fd);
+}
+
+static int
+send_reply (int sock, const struct child_reply *reply, int fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { (void *) reply, sizeof *reply };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *cmsg;
+
+  if (fd >= 0)
+    {
+      memset (cbuf, 0, sizeof cbuf);
+      msg.msg_control = cbuf;
+      msg.msg_controllen = sizeof cbuf;
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cmsg), &fd, sizeof fd);
+    }
+  return sendmsg (sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Runs in: child, forked from the single-threaded parent.  Never prints:
+   errors travel to the parent. */
+static void __attribute__ ((noreturn))
+child_main (int sock, const struct urun_slirp_config *cfg)
+{
+  struct urun_error err = URUN_ERROR_INIT;
+  struct child_reply reply;
+  int fd = -1;
+
+  memset (&reply, 0, sizeof reply);
+  if (join_namespaces (cfg, &err) < 0)
+    urun_wrap_error (&err, "enter the target namespaces");
+  else if ((fd = create_tap (cfg, &reply, &err)) < 0)
+    ;
+  else if (cfg->is_configure
+           && urun_configure_tap (cfg->tapname, cfg, &err) < 0)
+    urun_wrap_error (&err, "configure `%s`", cfg->tapname);
+  if (err.msg != NULL)
+    {
+      reply.is_error = 1;
+      reply.errnum = err.errnum;
+      snprintf (reply.msg, sizeof reply.msg, "%s", err.msg);
+      if (fd >= 0)
+        close (fd);
+      fd = -1;
+    }
+  _exit (send_reply (sock, &reply, fd) < 0 || reply.is_error ? 1 : 0);
+}
+
+/* Receive the child's reply; *FD gets the tap on success. */
+static int
+receive_reply (int sock, struct child_reply *reply, int *fd,
+               struct urun_error *err)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { reply, sizeof *reply };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cmsg;
+  ssize_t n;
+
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return urun_set_error (err, errno, "receive from the namespace child");
+  if ((size_t) n != sizeof *reply)
+    return urun_set_error (err, 0, "namespace child exited without a reply");
+  reply->msg[sizeof reply->msg - 1] = '\0';
+  if (reply->is_error)
+    return urun_set_error (err, reply->errnum, "%s", reply->msg);
+  cmsg = CMSG_FIRSTHDR (&msg);
+  if (cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS)
+    return urun_set_error (err, 0, "namespace child sent no tap descriptor");
+  memcpy (fd, CMSG_DATA (cmsg), sizeof *fd);
+  return 0;
+}
+
+static int
+fork_tap_child (const struct urun_slirp_config *cfg, struct urun_tap *tap,
+                struct urun_error *err)
+{
+  struct child_reply reply;
+  int sv[2], status, ret;
+  pid_t pid;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return urun_set_error (err, errno, "create socketpair for the namespace "
+                           "child");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return urun_set_error (err, errno, "fork the namespace child");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      child_main (sv[1], cfg);
+    }
+  close (sv[1]);
+  memset (&reply, 0, sizeof reply);
+  ret = receive_reply (sv[0], &reply, &tap->fd, err);
+  close (sv[0]);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  tap->has_vnet_hdr = reply.has_vnet_hdr;
+  tap->has_tso = reply.has_tso;
+  return ret;
+}
+
+int
+urun_open_tap (const struct urun_slirp_config *cfg, struct urun_tap *tap,
+               struct urun_error *err)
+{
+  int flags;
+
+  tap->has_vnet_hdr = tap->has_tso = false;
+  if (cfg->target_tapfd >= 0)
+    {
+      struct ifreq ifr;
+
+      tap->fd = cfg->target_tapfd;
+      memset (&ifr, 0, sizeof ifr);
+      if (ioctl (tap->fd, TUNGETIFF, &ifr) < 0)
+        return urun_set_error (err, errno, "query tap fd %d (TUNGETIFF)",
+                               tap->fd);
+      tap->has_vnet_hdr = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+    }
+  else if (fork_tap_child (cfg, tap, err) < 0)
+    return -1;
+  flags = fcntl (tap->fd, F_GETFL);
+  if (flags < 0 || fcntl (tap->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    return urun_set_error (err, errno, "make tap fd %d non-blocking", tap->fd);
+  return 0;
+}

@@ -1,0 +1,359 @@
+#!/usr/bin/env bats
+# selfclone: before urun enters a container's namespaces it runs from a clone
+# of itself that the container cannot write (src/selfclone.c; the
+# CVE-2019-5736 class).
+#
+# The attack is real: after `urun create` the container's process is urun
+# itself, blocked in the container's namespaces until `urun start`.  A process
+# with the container's host uid (rootless: the test user, which container
+# root maps to; as root: root) opens /proc/PID/exe O_PATH, waits until that
+# urun process has exec'd the container's /bin/true and exited, reopens the
+# exe through /proc/self/fd/N for writing and writes a shell script over it.
+# The runtime is a copy of build/urun in a directory owned by the test user,
+# as a user-installed ~/.local/bin/urun would be: without the protection
+# (URUN_SELFCLONE=off) the attack replaces it.
+#
+# URUN_SELFCLONE=mount|legacy|memfd|tmpfile (test-only) starts urun's
+# fallback chain at that step; unset is auto.
+
+load helpers
+
+setup() {
+	requires urun
+	PYTHON=$(PATH=$CLEAN_PATH command -v python3) || skip "test requires python3 (the attacker)"
+}
+
+teardown() {
+	restore_binary
+	teardown_bundle
+}
+
+# ---------------------------------------------------------------------------
+# Helpers of this file
+
+# setup_selfclone [--rootless]: a bundle running /bin/true, and URUN pointed
+# at a copy of the runtime in a directory owned by the test user.
+setup_selfclone() {
+	setup_bundle "$@"
+	load_rootless_ids >/dev/null || skip "test requires the rootless user: $(load_rootless_ids)"
+	update_config '.process.args = ["/bin/true"] | .process.terminal = false'
+	ORIG_URUN=$URUN
+	BIN_DIR="$BATS_TEST_TMPDIR/bin"
+	mkdir "$BIN_DIR"
+	cp "$ORIG_URUN" "$BIN_DIR/urun"
+	chmod 755 "$BIN_DIR" "$BIN_DIR/urun"
+	chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$BIN_DIR"
+	make_traversable "$BATS_TEST_TMPDIR"
+	URUN="$BIN_DIR/urun"
+	BIN_SUM=$(sha256sum <"$URUN")
+}
+
+# Put the pristine binary back after an attack that worked.
+restore_binary() {
+	[ -n "${BIN_DIR:-}" ] && [ -n "${ORIG_URUN:-}" ] || return 0
+	if [ "$(sha256sum <"$BIN_DIR/urun")" != "$BIN_SUM" ]; then
+		cp "$ORIG_URUN" "$BIN_DIR/urun"
+	fi
+}
+
+# Like helpers' __urun_exec, as the bundle's user, with URUN_SELFCLONE=$1
+# (empty: auto) in the runtime's environment.
+__selfclone_exec() {
+	local kind=$1 out err rc=0
+	shift
+	out=$(mktemp "$BATS_TEST_TMPDIR/urun-out.XXXXXX")
+	err=$(mktemp "$BATS_TEST_TMPDIR/urun-err.XXXXXX")
+	if [ "$URUN_MODE" = rootless ]; then
+		as_rootless env URUN_SELFCLONE="$kind" "$URUN" --root "$ROOT" "$@" \
+			</dev/null >"$out" 2>"$err" || rc=$?
+	else
+		URUN_SELFCLONE="$kind" "$URUN" --root "$ROOT" "$@" </dev/null >"$out" 2>"$err" || rc=$?
+	fi
+	cat "$out"
+	cat "$err" >&2
+	rm -f -- "$out" "$err"
+	return "$rc"
+}
+
+# selfclone_runtime KIND ARGS...: bats `run` of the runtime with
+# URUN_SELFCLONE=KIND; logs as helpers' wrapper does.
+selfclone_runtime() {
+	run --separate-stderr __selfclone_exec "$@"
+	echo "[$URUN_MODE] URUN_SELFCLONE=$1 urun ${*:2} (status=$status)" >&2
+	[ -n "$output" ] && echo "stdout: $output" >&2
+	[ -n "$stderr" ] && echo "stderr: $stderr" >&2
+	if grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error: ' <<<"$stderr"; then
+		echo "sanitizer error in urun ${*:2}" >&2
+		return 1
+	fi
+	return 0
+}
+
+# The attacker: opens /proc/PID/exe O_PATH, reports what it got, waits for
+# GO to exist, then reopens the exe for writing through /proc/self/fd/N and
+# writes a script over it.  Reports "write ok" or "write refused ERRNO".
+write_attacker() {
+	cat >"$1" <<-'EOF'
+	import errno, os, sys, time
+	pid, go, result = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+	def report(line):
+	    with open(result, "a") as f:
+	        f.write(line + "\n")
+	fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
+	report("opened " + os.readlink("/proc/self/fd/%d" % fd))
+	for _ in range(1000):
+	    if os.path.exists(go):
+	        break
+	    time.sleep(0.01)
+	try:
+	    w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY)
+	    os.write(w, b"#!/bin/sh\necho pwned\n")
+	    report("write ok")
+	except OSError as e:
+	    report("write refused " + errno.errorcode[e.errno])
+	EOF
+}
+
+# Run the attacker in the background as the container's host uid.
+start_attacker() {
+	local pid=$1 dir
+	dir=$(make_host_dir attack)
+	write_attacker "$dir/attack.py"
+	chmod 644 "$dir/attack.py"
+	ATTACK_GO="$dir/go" ATTACK_RESULT="$dir/result"
+	if [ "$URUN_MODE" = rootless ]; then
+		as_rootless "$PYTHON" "$dir/attack.py" "$pid" "$ATTACK_GO" "$ATTACK_RESULT" >"$dir/log" 2>&1 &
+	else
+		"$PYTHON" "$dir/attack.py" "$pid" "$ATTACK_GO" "$ATTACK_RESULT" >"$dir/log" 2>&1 &
+	fi
+	ATTACK_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^opened ' "$ATTACK_RESULT" 2>/dev/null && return 0
+		kill -0 "$ATTACK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "the attacker could not open /proc/$pid/exe: $(cat "$dir/log")" >&2
+	return 1
+}
+
+# The runtime's exe link matches the clone KIND.
+exe_is() {
+	local exe=$1 kind=$2
+	case $kind in
+	mount | legacy) [ "$exe" = / ] ;; # the root of a detached mount
+	memfd) [[ "$exe" == "/memfd:urun (deleted)" ]] ;;
+	tmpfile) [[ "$exe" == */#*" (deleted)" ]] ;;
+	off) [ "$exe" = "$URUN" ] ;;
+	esac || {
+		echo "exe of the container's urun is \`$exe\`, not a $kind clone" >&2
+		return 1
+	}
+}
+
+# attack FORCED KIND RESULT: create with URUN_SELFCLONE=FORCED, check that
+# urun ran from the KIND clone (--debug and the exe link), attack, and
+# expect the attacker's RESULT ("write ok" or "write refused ERRNO").
+# Leaves the stderr of create in CREATE_STDERR.
+attack() {
+	local forced=$1 kind=$2 want=$3 pid
+	selfclone_runtime "$forced" --debug create c1
+	[ "$status" -eq 0 ]
+	CREATE_STDERR=$stderr
+	if [ "$kind" = off ]; then
+		grep -q "selfclone: off" <<<"$CREATE_STDERR"
+	else
+		grep -q "selfclone: running from the $kind clone" <<<"$CREATE_STDERR"
+	fi
+	pid=$(container_pid c1)
+	exe_is "$(readlink "/proc/$pid/exe")" "$kind"
+
+	start_attacker "$pid"
+	runtime start c1
+	[ "$status" -eq 0 ]
+	wait_pids_gone "$pid" # it exec'd /bin/true, which exited
+	touch "$ATTACK_GO"
+	wait "$ATTACK_PID"
+	echo "attacker: $(tr '\n' ';' <"$ATTACK_RESULT")" >&2
+	grep -qx "$want" "$ATTACK_RESULT"
+}
+
+binary_unchanged() {
+	[ "$(sha256sum <"$URUN")" = "$BIN_SUM" ]
+}
+
+# ---------------------------------------------------------------------------
+# The attack, per clone
+
+@test "selfclone: [root] auto: mount clone, the attack fails (EROFS)" {
+	setup_selfclone
+	attack "" mount "write refused EROFS"
+	binary_unchanged
+}
+
+@test "selfclone: [root] mount clone: the attack fails (EROFS)" {
+	setup_selfclone
+	attack mount mount "write refused EROFS"
+	binary_unchanged
+}
+
+@test "selfclone: [root] legacy bind clone: the attack fails (EROFS)" {
+	setup_selfclone
+	attack legacy legacy "write refused EROFS"
+	binary_unchanged
+}
+
+@test "selfclone: [root] memfd clone: the attack fails (sealed, EPERM)" {
+	setup_selfclone
+	attack memfd memfd "write refused EPERM"
+	binary_unchanged
+}
+
+# Root ignores the copy's mode 0500; the immutable flag stops it.
+@test "selfclone: [root] tmpfile clone: the attack fails (immutable, EPERM)" {
+	setup_selfclone
+	attack tmpfile tmpfile "write refused EPERM"
+	binary_unchanged
+}
+
+@test "selfclone: [root] off: the attack replaces the binary" {
+	setup_selfclone
+	attack off off "write ok"
+	! binary_unchanged
+	[ "$(head -c 2 "$URUN")" = '#!' ]
+}
+
+@test "selfclone: [rootless] auto: no mounts, falls back to memfd, the attack fails" {
+	setup_selfclone --rootless
+	attack "" memfd "write refused EPERM"
+	grep -q "selfclone: no mount clone (.*Operation not permitted); falling back to memfd" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+@test "selfclone: [rootless] mount forced: falls back to memfd, the attack fails" {
+	setup_selfclone --rootless
+	attack mount memfd "write refused EPERM"
+	grep -q "selfclone: no mount clone (.*Operation not permitted); falling back to memfd" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+@test "selfclone: [rootless] legacy forced: falls back to memfd, the attack fails" {
+	setup_selfclone --rootless
+	attack legacy memfd "write refused EPERM"
+	grep -q "selfclone: no legacy clone (.*Operation not permitted); falling back to memfd" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+@test "selfclone: [rootless] memfd clone: the attack fails (sealed, EPERM)" {
+	setup_selfclone --rootless
+	attack memfd memfd "write refused EPERM"
+	binary_unchanged
+}
+
+@test "selfclone: [rootless] tmpfile clone: the attack fails (mode 0500, EACCES)" {
+	setup_selfclone --rootless
+	attack tmpfile tmpfile "write refused EACCES"
+	binary_unchanged
+}
+
+@test "selfclone: [rootless] off: the attack replaces the binary" {
+	setup_selfclone --rootless
+	attack off off "write ok"
+	! binary_unchanged
+	[ "$(head -c 2 "$URUN")" = '#!' ]
+}
+
+# ---------------------------------------------------------------------------
+# Nothing left behind
+
+# Entries of the directories urun may use for a clone, and the state dir.
+scratch_listing() {
+	local d
+	for d in /tmp /var/tmp "/run/user/$ROOTLESS_UID" "$ROOT"; do
+		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 2>/dev/null
+	done | sort
+}
+
+check_fifty_runs() {
+	local kinds=("$@") kind i mounts_before files_before
+	mounts_before=$(sort /proc/self/mountinfo)
+	files_before=$(scratch_listing)
+	for kind in "${kinds[@]}"; do
+		for ((i = 0; i < 50; i++)); do
+			selfclone_runtime "$kind" run "c-$kind-$i"
+			[ "$status" -eq 0 ] || return 1
+		done
+	done
+	diff <(echo "$mounts_before") <(sort /proc/self/mountinfo) >&2
+	diff <(echo "$files_before") <(scratch_listing) >&2
+	[ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "selfclone: [root] 50 runs through each clone leave no mount and no file" {
+	setup_selfclone
+	check_fifty_runs mount legacy memfd tmpfile
+}
+
+@test "selfclone: [rootless] 50 runs through each clone leave no mount and no file" {
+	setup_selfclone --rootless
+	check_fifty_runs mount legacy memfd tmpfile
+}
+
+# ---------------------------------------------------------------------------
+# When no clone is made, and when the chain moves on
+
+@test "selfclone: [root] a binary on a read-only mount is run as it is" {
+	setup_selfclone
+	# A private mount namespace: the read-only bind never reaches the host.
+	run --separate-stderr unshare -m --propagation private sh -c '
+		mount --bind -o ro "$1" "$1" && shift &&
+		exec "$@"' _ "$BIN_DIR" "$URUN" --debug --root "$ROOT" run c1 </dev/null
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	grep -q "selfclone: already protected: running from a read-only mount" <<<"$stderr"
+	! grep -q "re-executing" <<<"$stderr"
+	check_nothing_left c1
+}
+
+# vm.memfd_noexec is per PID namespace and only tightens in a child one.
+@test "selfclone: [root] with vm.memfd_noexec=2 the memfd step falls back to tmpfile" {
+	setup_selfclone
+	[ -e /proc/sys/vm/memfd_noexec ] || skip "kernel without vm.memfd_noexec (Linux < 6.3)"
+	run --separate-stderr unshare --pid --fork sh -c '
+		echo 2 >/proc/sys/vm/memfd_noexec && shift &&
+		URUN_SELFCLONE=memfd exec "$@"' _ "$URUN" --debug --root "$ROOT" run c1 </dev/null
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	grep -q "selfclone: no memfd clone (create an executable memfd: Permission denied); falling back to tmpfile" <<<"$stderr"
+	grep -q "selfclone: running from the tmpfile clone" <<<"$stderr"
+	[ "$(cat /proc/sys/vm/memfd_noexec)" != 2 ]
+	check_nothing_left c1
+}
+
+@test "selfclone: verbs that enter no namespace run from the binary itself" {
+	setup_selfclone --rootless
+	runtime create c1
+	[ "$status" -eq 0 ]
+	for verb in "state c1" "list" "ps c1"; do
+		selfclone_runtime "" --debug $verb
+		[ "$status" -eq 0 ]
+		! grep -q "selfclone" <<<"$stderr"
+	done
+}
+
+@test "selfclone: the re-executed urun keeps its global options" {
+	setup_selfclone --rootless
+	local log="$BATS_TEST_TMPDIR/state/urun.log"
+	selfclone_runtime "" --log "$log" --log-format json --debug run c1
+	[ "$status" -eq 0 ]
+	# Written by the clone: --log, --log-format and --debug made it through.
+	jq -e 'select(.msg == "selfclone: running from the memfd clone")' "$log"
+	check_nothing_left c1
+}
+
+@test "selfclone: a bad URUN_SELFCLONE is an error" {
+	setup_selfclone --rootless
+	selfclone_runtime bogus run c1
+	expect_error 'URUN_SELFCLONE: expected .* not `bogus`'
+	check_nothing_left c1
+}

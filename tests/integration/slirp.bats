@@ -1,0 +1,788 @@
+#!/usr/bin/env bats
+# slirp.bats: urun-slirp, the user-mode networking helper
+# (helpers/urun-slirp), run as the unprivileged test user against network
+# namespaces made with `unshare --user --map-root-user --net`.
+#
+# Only loopback and namespace-internal addresses are ever contacted: the
+# host side of every connection is 127.0.0.1 (10.0.2.2 inside), the DNS
+# resolver is a script on a 127.x address, and the "remote client" of the
+# source-address test lives in a network namespace of its own.
+#
+# SLIRP_BINARY picks the helper (default: urun-slirp next to the runtime
+# under test); slirp4netns works for the tests not marked urun-slirp-only.
+
+load helpers
+
+SLIRP=$(realpath -m "${SLIRP_BINARY:-$(dirname "$URUN")/helpers/urun-slirp/urun-slirp}")
+
+# --- python snippets (python3 is in every Debian test image) ---------------
+
+# tcp_server HOST PORT PORTFILE: accept one connection, send "peer=ADDR",
+# echo one line back.
+PY_TCP_SERVER='
+import os, socket, sys
+host, port, portfile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, port)); s.listen(4); s.settimeout(30)
+open(portfile + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(portfile + ".tmp", portfile)
+c, a = s.accept(); c.settimeout(10)
+c.sendall(("peer=%s\n" % a[0]).encode())
+f = c.makefile("rb"); c.sendall(f.readline()); c.close()
+'
+
+# tcp_client HOST PORT [SOURCE]: print the server'"'"'s two lines.
+PY_TCP_CLIENT='
+import socket, sys
+src = (sys.argv[3], 0) if len(sys.argv) > 3 else None
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10,
+                             source_address=src)
+f = c.makefile("rb"); peer = f.readline().decode().strip()
+c.sendall(b"ping\n"); print(peer, f.readline().decode().strip())
+'
+
+# udp_echo HOST PORT PORTFILE: answer datagrams with "echo:DATA from ADDR".
+PY_UDP_ECHO='
+import os, socket, sys
+host, port, portfile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((host, port)); s.settimeout(30)
+open(portfile + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(portfile + ".tmp", portfile)
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(b"echo:" + d + (" from %s" % a[0]).encode(), a)
+'
+
+# udp_client HOST PORT [SIZE]: send a datagram (of SIZE bytes), print the
+# reply (its length with SIZE); retries, as UDP may lose the first one
+# while ARP settles.
+PY_UDP_CLIENT='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+size = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+msg = b"x" * size if size else b"hello"
+for _ in range(5):
+    s.sendto(msg, (sys.argv[1], int(sys.argv[2])))
+    try:
+        d = s.recv(70000)
+    except socket.timeout:
+        continue
+    print(len(d) if size else d.decode()); sys.exit(0)
+sys.exit(1)
+'
+
+# dns_server ADDR: answer every A query with 127.0.0.42, others with no data.
+PY_DNS_SERVER='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53)); s.settimeout(60)
+open(sys.argv[2], "w").write("ready")
+while True:
+    q, a = s.recvfrom(512)
+    i = 12
+    while q[i]:
+        i += q[i] + 1
+    qtype = q[i + 1:i + 3]
+    question = q[12:i + 5]
+    if qtype == b"\x00\x01":
+        ans = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([127, 0, 0, 42])
+        s.sendto(q[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question + ans, a)
+    else:
+        s.sendto(q[:2] + b"\x81\x80\x00\x01\x00\x00\x00\x00\x00\x00" + question, a)
+'
+
+# api SOCKET JSON: one request as slirp4netns clients send it (write, then
+# shutdown(SHUT_WR)), print the reply.
+PY_API='
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.settimeout(10)
+s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode()); s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+print(out.decode())
+'
+
+# bulk_server HOST PORT PORTFILE MODE: MODE=send: send 4 MiB of a pattern;
+# MODE=recv: print the sha256 of all it receives.
+PY_BULK_SERVER='
+import hashlib, os, socket, sys
+host, port, portfile, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, port)); s.listen(1); s.settimeout(30)
+open(portfile + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(portfile + ".tmp", portfile)
+c, _ = s.accept(); c.settimeout(30)
+data = bytes((i * 7 + i // 251) & 255 for i in range(1 << 16)) * 64
+if mode == "send":
+    c.sendall(data); c.close()
+else:
+    h = hashlib.sha256()
+    while True:
+        d = c.recv(1 << 16)
+        if not d:
+            break
+        h.update(d)
+    print(h.hexdigest())
+'
+
+PY_BULK_CLIENT='
+import hashlib, socket, sys
+host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+c = socket.create_connection((host, port), timeout=30)
+data = bytes((i * 7 + i // 251) & 255 for i in range(1 << 16)) * 64
+if mode == "send":
+    c.sendall(data); c.shutdown(socket.SHUT_WR); c.recv(1)
+else:
+    h = hashlib.sha256()
+    while True:
+        d = c.recv(1 << 16)
+        if not d:
+            break
+        h.update(d)
+    print(h.hexdigest())
+'
+
+BULK_SHA256=$(python3 -c 'import hashlib; print(hashlib.sha256(bytes((i * 7 + i // 251) & 255 for i in range(1 << 16)) * 64).hexdigest())')
+
+# --- helpers ----------------------------------------------------------------
+
+setup_file() {
+	# /dev/net/tun is 0600 on some machines; the helper opens it as the test
+	# user inside a user namespace, where only "other" bits apply.
+	if [ "$EUID" -eq 0 ] && [ -c /dev/net/tun ]; then
+		chmod 666 /dev/net/tun
+	fi
+}
+
+setup() {
+	requires rootless
+	[ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" = 666 ] ||
+		skip "test requires /dev/net/tun with mode 666 (run as root or tests/setup.sh)"
+	[ -x "$SLIRP" ] || skip "helper \`$SLIRP\` not built (ninja -C build) and SLIRP_BINARY not set"
+	command -v python3 >/dev/null || skip "test requires python3"
+	if [ "$EUID" -eq 0 ]; then
+		AS_USER=(setpriv --reuid="$ROOTLESS_UID" --regid="$ROOTLESS_GID" --init-groups
+			env -i PATH="$CLEAN_PATH" HOME="$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)"
+			XDG_RUNTIME_DIR="/run/user/$ROOTLESS_UID")
+	else
+		AS_USER=(env -i PATH="$CLEAN_PATH" HOME="$HOME" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-}")
+	fi
+	# A directory the test user may write (API sockets, port files).
+	WORK="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$WORK"
+	if [ "$EUID" -eq 0 ]; then
+		chown "$ROOTLESS_UID:$ROOTLESS_GID" "$WORK"
+		make_traversable "$BATS_TEST_TMPDIR"
+	fi
+	NS_PID=""
+	SLIRP_PID=""
+}
+
+teardown() {
+	local entry
+	if [ -f "$BATS_TEST_TMPDIR/podman-dir" ]; then
+		local pm
+		pm=$(cat "$BATS_TEST_TMPDIR/podman-dir")
+		# vfs layers of a rootless store belong to subordinate IDs.
+		[[ "$pm" == /tmp/urun-slirp-podman.* ]] && rm -rf -- "$pm" 2>/dev/null
+		[ -d "$pm" ] && "${AS_USER[@]}" podman unshare rm -rf -- "$pm" 2>/dev/null
+		rm -rf -- "$pm" 2>/dev/null
+	fi
+	if [ -f "$BATS_TEST_TMPDIR/tracked-pids" ]; then
+		for entry in $(sort -u "$BATS_TEST_TMPDIR/tracked-pids"); do
+			# wait: reap our own children quietly (no "Killed" job notice).
+			pid_alive "$entry" && { kill -KILL "${entry%%:*}"; wait "${entry%%:*}"; } 2>/dev/null
+		done
+		rm -f -- "$BATS_TEST_TMPDIR/tracked-pids"
+	fi
+	return 0
+}
+
+is_urun_slirp() {
+	[[ "$(basename "$SLIRP")" == urun-slirp* ]]
+}
+
+requires_urun_slirp() {
+	is_urun_slirp || skip "checks urun-slirp's own behaviour, not $(basename "$SLIRP")'s"
+}
+
+# start_netns [HOST_NS_PID]: a fresh user+network namespace owned by the
+# test user (NS_PID), made inside HOST_NS_PID's network namespace if given.
+start_netns() {
+	local enter=()
+	[ -n "${1:-}" ] && enter=(nsenter -t "$1" -n)
+	"${enter[@]}" "${AS_USER[@]}" unshare --user --map-root-user --net sleep 1000 &
+	NS_PID=$!
+	track_pid "$NS_PID"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(readlink "/proc/$NS_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ] &&
+			[ "$(readlink "/proc/$NS_PID/ns/user")" != "$(readlink /proc/self/ns/user)" ] && return 0
+		sleep 0.1
+	done
+	echo "namespace process $NS_PID did not unshare" >&2
+	return 1
+}
+
+# in_ns CMD...: run CMD as the test user inside NS_PID's namespaces.
+in_ns() {
+	"${AS_USER[@]}" nsenter -t "$NS_PID" -U -n --preserve-credentials "$@"
+}
+
+# start_slirp ARGS...: the helper as the test user for NS_PID's tap0, with
+# --ready-fd; waits until it is ready.  Sets SLIRP_PID; log in SLIRP_LOG.
+start_slirp() {
+	SLIRP_LOG="$BATS_TEST_TMPDIR/slirp.log"
+	local ready="$BATS_TEST_TMPDIR/ready.$RANDOM"
+	mkfifo "$ready"
+	exec {ready_fd}<>"$ready"
+	"${SLIRP_PREFIX[@]}" "${AS_USER[@]}" "$SLIRP" --ready-fd=3 "$@" "$NS_PID" tap0 \
+		3>"$ready" {ready_fd}>&- >"$SLIRP_LOG" 2>&1 &
+	SLIRP_PID=$!
+	track_pid "$SLIRP_PID"
+	local got=""
+	read -r -t 10 -n 1 got <&"$ready_fd" || true
+	exec {ready_fd}>&-
+	rm -f -- "$ready"
+	if [ "$got" != 1 ]; then
+		echo "helper did not signal ready; log:" >&2
+		cat "$SLIRP_LOG" >&2
+		return 1
+	fi
+}
+
+# wait_file FILE: up to 10 s for FILE to appear (servers write their port).
+wait_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $1" >&2
+	return 1
+}
+
+# host_tcp_server [HOST]: the one-connection server on the host (as the test
+# user); sets PORT.
+host_tcp_server() {
+	local pf="$WORK/tcp.port"
+	"${AS_USER[@]}" python3 -c "$PY_TCP_SERVER" "${1:-127.0.0.1}" 0 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+	PORT=$(cat "$pf")
+}
+
+api() {
+	"${AS_USER[@]}" python3 -c "$PY_API" "$API" "$1"
+}
+
+# wait_gone PID: up to 5 s for the helper to exit.
+wait_gone() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		pid_alive "$1" || return 0
+		sleep 0.1
+	done
+	echo "process $1 still alive" >&2
+	return 1
+}
+
+# --- command line -----------------------------------------------------------
+
+@test "slirp: --help names every option podman probes for, --version is parsable" {
+	run "$SLIRP" --help
+	[ "$status" -eq 0 ]
+	for opt in --configure --mtu --cidr --disable-host-loopback --enable-ipv6 \
+		--api-socket --exit-fd --ready-fd --enable-sandbox --enable-seccomp \
+		--netns-type --userns-path --disable-dns --outbound-addr; do
+		grep -q -- "$opt" <<<"$output" || { echo "missing $opt" >&2; false; }
+	done
+	run "$SLIRP" --version
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *" version "* ]]
+	grep -q '^libslirp: ' <<<"$output"
+}
+
+@test "slirp: bad arguments fail with one message and status 1" {
+	requires_urun_slirp
+	run "$SLIRP" --mtu 70000 1 tap0
+	[ "$status" -eq 1 ]
+	[[ "$output" == "urun-slirp: --mtu: \`70000\`"* ]]
+	run "$SLIRP" --cidr 10.0.2.1/24 1 tap0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a network address"* ]]
+	run "$SLIRP" 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"missing TAPNAME"* ]]
+	run "$SLIRP" --macaddress 02:00:00:00:00:01 1 tap0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"needs --configure"* ]]
+}
+
+@test "slirp: a namespace that does not exist is reported" {
+	requires_urun_slirp
+	run "${AS_USER[@]}" "$SLIRP" --netns-type=path "$WORK/nonexistent" tap0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"open \`$WORK/nonexistent\`: No such file or directory"* ]]
+}
+
+# --- configuration and connectivity ------------------------------------------
+
+@test "slirp: --configure sets address, route, MTU and MAC; --ready-fd says 1" {
+	start_netns
+	start_slirp --configure --mtu 9000 --macaddress 02:11:22:33:44:55
+	run in_ns ip -o -4 addr show dev tap0
+	[[ "$output" == *"inet 10.0.2.100/24"* ]]
+	run in_ns ip route show default
+	[[ "$output" == *"default via 10.0.2.2 dev tap0"* ]]
+	run in_ns ip -o link show dev tap0
+	[[ "$output" == *"mtu 9000"* ]]
+	[[ "$output" == *"link/ether 02:11:22:33:44:55"* ]]
+	[[ "$output" == *"UP"* ]]
+	run in_ns ip -o link show dev lo
+	[[ "$output" == *"UP"* ]]
+}
+
+@test "slirp: --cidr moves every address" {
+	start_netns
+	start_slirp --configure --cidr 10.5.0.0/16
+	run in_ns ip -o -4 addr show dev tap0
+	[[ "$output" == *"inet 10.5.0.100/16"* ]]
+	run in_ns ip route show default
+	[[ "$output" == *"default via 10.5.0.2 dev tap0"* ]]
+	host_tcp_server
+	run in_ns python3 -c "$PY_TCP_CLIENT" 10.5.0.2 "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "peer=127.0.0.1 ping" ]
+}
+
+@test "slirp: TCP to the host's loopback through 10.0.2.2" {
+	start_netns
+	start_slirp --configure
+	host_tcp_server
+	run in_ns python3 -c "$PY_TCP_CLIENT" 10.0.2.2 "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "peer=127.0.0.1 ping" ]
+}
+
+@test "slirp: --disable-host-loopback refuses 10.0.2.2" {
+	start_netns
+	start_slirp --configure --disable-host-loopback
+	host_tcp_server
+	run in_ns python3 -c "$PY_TCP_CLIENT" 10.0.2.2 "$PORT"
+	[ "$status" -ne 0 ]
+}
+
+@test "slirp: UDP to the host's loopback through 10.0.2.2" {
+	start_netns
+	start_slirp --configure
+	local pf="$WORK/udp.port"
+	"${AS_USER[@]}" python3 -c "$PY_UDP_ECHO" 127.0.0.1 0 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+	run in_ns python3 -c "$PY_UDP_CLIENT" 10.0.2.2 "$(cat "$pf")"
+	[ "$status" -eq 0 ]
+	# libslirp sends from a socket of its own: the host sees itself.
+	[ "$output" = "echo:hello from 127.0.0.1" ]
+	# Datagrams larger than the MTU: fragmented on the way in and out.
+	run in_ns python3 -c "$PY_UDP_CLIENT" 10.0.2.2 "$(cat "$pf")" 6000
+	[ "$status" -eq 0 ]
+	[ "$output" = "$((5 + 6000 + 15))" ]
+}
+
+# libslirp answers 10.0.2.3 with the first nameserver of the helper's
+# /etc/resolv.conf: the helper runs in a mount namespace of its own where
+# that file names a resolver this test starts on a loopback address.
+# Needs root for the mount namespace and for port 53.
+dns_setup() {
+	requires root
+	DNS_ADDR=127.53.$((RANDOM % 200 + 1)).$((RANDOM % 200 + 1))
+	echo "nameserver $DNS_ADDR" >"$WORK/resolv.conf"
+	chmod 644 "$WORK/resolv.conf"
+	python3 -c "$PY_DNS_SERVER" "$DNS_ADDR" "$WORK/dns.ready" &
+	track_pid $!
+	wait_file "$WORK/dns.ready"
+	SLIRP_PREFIX=(unshare --mount --propagation private
+		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$WORK/resolv.conf")
+}
+
+@test "slirp: DNS through 10.0.2.3 reaches the resolver of the helper's resolv.conf" {
+	dns_setup
+	start_netns
+	start_slirp --configure
+	run in_ns busybox nslookup urun-slirp.test 10.0.2.3
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"127.0.0.42"* ]]
+}
+
+@test "slirp: --disable-dns leaves 10.0.2.3 unanswered" {
+	dns_setup
+	start_netns
+	start_slirp --configure --disable-dns
+	run timeout 10 "${AS_USER[@]}" nsenter -t "$NS_PID" -U -n --preserve-credentials \
+		busybox nslookup urun-slirp.test 10.0.2.3
+	[[ "$output" != *"127.0.0.42"* ]]
+}
+
+# --- port forwarding and the API ---------------------------------------------
+
+@test "slirp: API adds, lists and removes a TCP forward; the guest sees the gateway for loopback clients" {
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --api-socket "$API"
+	local pf="$WORK/guest.port" hport=$((20000 + RANDOM % 20000))
+	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 8080 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 8080}}'
+	[ "$(jq -r .return.id <<<"$output")" = 1 ]
+	run api '{"execute": "list_hostfwd"}'
+	[ "$(jq -c '(.return.entries // .entries)[0]' <<<"$output")" = \
+		'{"id":1,"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$hport"',"guest_addr":"10.0.2.100","guest_port":8080}' ]
+
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$status" -eq 0 ]
+	[ "$output" = "peer=10.0.2.2 ping" ]
+
+	run api '{"execute": "remove_hostfwd", "arguments": {"id": 1}}'
+	[ "$output" = '{"return":{}}' ]
+	run api '{"execute": "list_hostfwd"}'
+	[ "$(jq -c '(.return.entries // .entries)' <<<"$output")" = '[]' ]
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Connection refused"* ]]
+}
+
+@test "slirp: API forwards UDP" {
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --api-socket "$API"
+	local pf="$WORK/guest.port" hport=$((20000 + RANDOM % 20000))
+	in_ns python3 -c "$PY_UDP_ECHO" 0.0.0.0 5353 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "udp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 5353}}'
+	[ "$(jq -r .return.id <<<"$output")" = 1 ]
+	run "${AS_USER[@]}" python3 -c "$PY_UDP_CLIENT" 127.0.0.1 "$hport"
+	[ "$status" -eq 0 ]
+	[ "$output" = "echo:hello from 10.0.2.2" ]
+}
+
+@test "slirp: forwarded connections keep a non-loopback client's source address" {
+	requires root
+	# A private "host" network namespace with 198.18.0.1 (benchmarking range)
+	# on its loopback device: a client address that is not 127.x, with no
+	# route anywhere.
+	unshare --net sh -c 'ip link set lo up && ip addr add 198.18.0.1/32 dev lo && exec sleep 1000' &
+	local host_ns=$!
+	track_pid "$host_ns"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		nsenter -t "$host_ns" -n ip -o addr show dev lo | grep -q 198.18.0.1 && break
+		sleep 0.1
+	done
+	start_netns
+	API="$WORK/api.sock"
+	SLIRP_PREFIX=(nsenter -t "$host_ns" -n)
+	start_slirp --configure --api-socket "$API"
+	local pf="$WORK/guest.port"
+	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 8080 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_port": 8081, "guest_port": 8080}}'
+	[ "$(jq -r .return.id <<<"$output")" = 1 ]
+	run nsenter -t "$host_ns" -n "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 198.18.0.1 8081 198.18.0.1
+	[ "$status" -eq 0 ]
+	[ "$output" = "peer=198.18.0.1 ping" ]
+}
+
+@test "slirp: malformed API requests get error replies and the helper keeps serving" {
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --api-socket "$API"
+	run api 'badjson'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: cannot parse JSON" ]
+	run api '{"unexpectedjson": 42}'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: no execute found" ]
+	run api '{"execute": "bad"}'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: unknown execute" ]
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "bad"}}'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: add_hostfwd: bad arguments.proto" ]
+	run api '{"execute": "remove_hostfwd", "arguments": {"id": 7}}'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: remove_hostfwd: bad arguments.id" ]
+	run api '[1, 2'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: cannot parse JSON" ]
+	run api '{"execute": "list_hostfwd"}'
+	[ "$(jq -c '(.return.entries // .entries)' <<<"$output")" = '[]' ]
+	pid_alive "$SLIRP_PID"
+}
+
+@test "slirp: API survives requests slirp4netns crashes on, and does not stall on a silent client" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --api-socket "$API"
+	# No arguments at all (slirp4netns 1.2 dereferences NULL here).
+	run api '{"execute": "add_hostfwd"}'
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: add_hostfwd: bad arguments.proto" ]
+	# A client that connects and says nothing must not block the next one.
+	"${AS_USER[@]}" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(8)' "$API" &
+	track_pid $!
+	sleep 0.3
+	run timeout 3 "${AS_USER[@]}" python3 -c "$PY_API" "$API" '{"execute": "list_hostfwd"}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .return.entries <<<"$output")" = '[]' ]
+	# A request without shutdown(SHUT_WR) is answered once it is complete.
+	run timeout 3 "${AS_USER[@]}" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
+s.sendall(b"{\"execute\": \"list_hostfwd\"}"); print(s.recv(4096).decode())' "$API"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .return.entries <<<"$output")" = '[]' ]
+	# Too large.
+	run "${AS_USER[@]}" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+try:
+    s.sendall(b"[" * 200000)
+except OSError:
+    pass
+print(s.recv(4096).decode())' "$API"
+	[ "$(jq -r .error.desc <<<"$output")" = "bad request: too large message" ]
+	pid_alive "$SLIRP_PID"
+}
+
+# --- lifetime -------------------------------------------------------------------
+
+@test "slirp: closing --exit-fd ends the helper" {
+	start_netns
+	touch "$WORK/keep-alive"
+	start_slirp --configure --exit-fd=4 4< <(while [ -e "$WORK/keep-alive" ]; do sleep 0.1; done)
+	sleep 0.3
+	pid_alive "$SLIRP_PID"
+	rm "$WORK/keep-alive"
+	wait_gone "$SLIRP_PID"
+	grep -q "exit fd" "$SLIRP_LOG" || ! is_urun_slirp
+}
+
+@test "slirp: the death of the target process ends the helper" {
+	requires_urun_slirp
+	start_netns
+	start_slirp --configure
+	kill -KILL "$NS_PID"
+	wait_gone "$SLIRP_PID"
+	grep -q "target process exited" "$SLIRP_LOG"
+}
+
+@test "slirp: --netns-type=path, with and without --userns-path" {
+	requires_urun_slirp
+	start_netns
+	SLIRP_LOG="$BATS_TEST_TMPDIR/path.log"
+	"${AS_USER[@]}" "$SLIRP" --configure --netns-type=path \
+		--userns-path="/proc/$NS_PID/ns/user" "/proc/$NS_PID/ns/net" tap0 >"$SLIRP_LOG" 2>&1 &
+	track_pid $!
+	local i
+	for ((i = 0; i < 50; i++)); do
+		in_ns ip -o -4 addr show dev tap0 2>/dev/null | grep -q 10.0.2.100 && break
+		sleep 0.1
+	done
+	run in_ns ip -o -4 addr show dev tap0
+	[[ "$output" == *"10.0.2.100"* ]]
+	# Without --userns-path the owner of the network namespace is found.
+	"${AS_USER[@]}" "$SLIRP" --configure --netns-type=path "/proc/$NS_PID/ns/net" tap1 \
+		>"$SLIRP_LOG.2" 2>&1 &
+	track_pid $!
+	for ((i = 0; i < 50; i++)); do
+		in_ns ip -o link show dev tap1 2>/dev/null | grep -q UP && break
+		sleep 0.1
+	done
+	run in_ns ip -o link show dev tap1
+	[[ "$output" == *"UP"* ]]
+}
+
+# --- sandbox ------------------------------------------------------------------
+
+@test "slirp: --enable-sandbox --enable-seccomp: empty root, no capabilities, still forwarding" {
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --enable-sandbox --enable-seccomp --api-socket "$API"
+	if [ "$EUID" -eq 0 ]; then
+		# Its root holds only /etc (and where resolv.conf lives).
+		run ls "/proc/$SLIRP_PID/root/"
+		[ "$output" = "etc" ] || [ "$(echo "$output" | tr '\n' ' ')" = "etc run " ]
+		[ "$(readlink "/proc/$SLIRP_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
+	fi
+	run grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):' "/proc/$SLIRP_PID/status"
+	echo "$output"
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+
+	host_tcp_server
+	run in_ns python3 -c "$PY_TCP_CLIENT" 10.0.2.2 "$PORT"
+	[ "$output" = "peer=127.0.0.1 ping" ]
+	local pf="$WORK/guest.port" hport=$((20000 + RANDOM % 20000))
+	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 8080 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 8080}}'
+	[ "$(jq -r .return.id <<<"$output")" = 1 ]
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$output" = "peer=10.0.2.2 ping" ]
+	pid_alive "$SLIRP_PID"
+}
+
+@test "slirp: DNS still works inside the sandbox" {
+	dns_setup
+	start_netns
+	start_slirp --configure --enable-sandbox --enable-seccomp
+	run in_ns busybox nslookup urun-slirp.test 10.0.2.3
+	[[ "$output" == *"127.0.0.42"* ]]
+}
+
+# --- bulk data through both offload modes --------------------------------------
+
+# 4 MiB each way, checked by SHA-256: the GSO frames, completed checksums
+# and raised MSS of --offload=on must deliver the same bytes as plain frames.
+bulk_roundtrip() {
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --api-socket "$API" "$@"
+	local pf="$WORK/bulk.port"
+	# namespace -> host
+	"${AS_USER[@]}" python3 -c "$PY_BULK_SERVER" 127.0.0.1 0 "$pf" recv >"$WORK/recv.sum" &
+	local srv=$!
+	track_pid $srv
+	wait_file "$pf"
+	run in_ns python3 -c "$PY_BULK_CLIENT" 10.0.2.2 "$(cat "$pf")" send
+	[ "$status" -eq 0 ]
+	wait $srv
+	[ "$(cat "$WORK/recv.sum")" = "$BULK_SHA256" ]
+	# host -> namespace, through a forwarded port
+	rm -f "$pf"
+	in_ns python3 -c "$PY_BULK_SERVER" 0.0.0.0 9000 "$pf" send &
+	track_pid $!
+	wait_file "$pf"
+	local hport=$((20000 + RANDOM % 20000))
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 9000}}'
+	[ "$(jq -r .return.id <<<"$output")" = 1 ]
+	run "${AS_USER[@]}" python3 -c "$PY_BULK_CLIENT" 127.0.0.1 "$hport" recv
+	[ "$status" -eq 0 ]
+	[ "$output" = "$BULK_SHA256" ]
+}
+
+@test "slirp: bulk TCP both ways, MTU 1500 with offload" {
+	requires_urun_slirp
+	bulk_roundtrip --offload=on
+}
+
+@test "slirp: bulk TCP both ways, MTU 1500 without offload" {
+	requires_urun_slirp
+	bulk_roundtrip --offload=off
+}
+
+@test "slirp: bulk TCP both ways, MTU 65520" {
+	bulk_roundtrip --mtu=65520
+}
+
+@test "slirp: IPv6 forward keeps the IPv6 client's address" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --enable-ipv6 --api-socket "$API"
+	local i
+	# SLAAC from libslirp's router advertisements (fd00::/64), after DAD.
+	for ((i = 0; i < 100; i++)); do
+		in_ns ip -o -6 addr show dev tap0 scope global 2>/dev/null | grep -q 'fd00::' &&
+			! in_ns ip -o -6 addr show dev tap0 tentative | grep -q fd00 && break
+		sleep 0.1
+	done
+	local pf="$WORK/guest.port"
+	in_ns python3 -c "$PY_TCP_SERVER" :: 8080 "$pf" &
+	track_pid $!
+	wait_file "$pf"
+	local hport=$((20000 + RANDOM % 20000))
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "::1", "host_port": '"$hport"', "guest_port": 8080}}'
+	[ "$(jq -r .return.id <<<"$output")" = 1 ]
+	# ::1 is loopback: the guest sees libslirp's host address fd00::2.
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" ::1 "$hport"
+	echo "$output"
+	[ "$output" = "peer=fd00::2 ping" ]
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "::1", "host_port": 8081, "guest_addr": "10.0.2.100", "guest_port": 8080}}'
+	[[ "$(jq -r .error.desc <<<"$output")" == *"one family"* ]]
+}
+
+# --- podman ----------------------------------------------------------------------
+
+@test "slirp: podman 4 (rootless) uses it as network_cmd_path with port_handler=slirp4netns" {
+	requires podman
+	command -v busybox >/dev/null || skip "test requires busybox (busybox-static)"
+	[ -x "$(command -v runc || command -v crun)" ] || skip "test requires crun or runc"
+	local pm runtime
+	runtime=$(command -v runc || command -v crun)
+	# Short: podman puts the API socket in --tmpdir (sun_path is 108 bytes).
+	pm=$(mktemp -d /tmp/urun-slirp-podman.XXXXXX)
+	echo "$pm" >"$BATS_TEST_TMPDIR/podman-dir"
+	mkdir -p "$pm/rootfs/bin" "$pm/rootfs/etc" "$pm/rootfs/tmp"
+	cp "$(command -v busybox)" "$pm/rootfs/bin/busybox"
+	for c in sh nc echo sleep cat; do ln -s busybox "$pm/rootfs/bin/$c"; done
+	cat >"$pm/containers.conf" <<-EOF
+		[engine]
+		network_cmd_path = "$SLIRP"
+		runtime = "$runtime"
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		[containers]
+		netns = "slirp4netns"
+	EOF
+	[ "$EUID" -eq 0 ] && chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$pm"
+	PODMAN=("${AS_USER[@]}" CONTAINERS_CONF="$pm/containers.conf"
+		podman --root "$pm/storage" --runroot "$pm/run" --storage-driver vfs
+		--tmpdir "$pm/tmp")
+	tar -C "$pm/rootfs" -cf "$pm/rootfs.tar" .
+	[ "$EUID" -eq 0 ] && chown "$ROOTLESS_UID:$ROOTLESS_GID" "$pm/rootfs.tar"
+	run "${PODMAN[@]}" import "$pm/rootfs.tar" localhost/urun-slirp-busybox
+	echo "$output"
+	[ "$status" -eq 0 ]
+
+	local hport=$((20000 + RANDOM % 20000))
+	# runc ignores cgroup errors of rootless v1/hybrid hosts; crun refuses
+	# hybrid hosts unless cgroups are off.
+	local cg=()
+	[ "$(basename "$runtime")" = crun ] && cg=(--cgroups=disabled)
+	run "${PODMAN[@]}" run -d --name slirp-test "${cg[@]}" \
+		--network slirp4netns:port_handler=slirp4netns -p "127.0.0.1:$hport:8080" \
+		localhost/urun-slirp-busybox sh -c 'echo hello-from-podman | nc -l -p 8080'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# The helper podman started is ours.
+	local i found=""
+	for ((i = 0; i < 50; i++)); do
+		found=$(pgrep -u "$ROOTLESS_UID" -f "^$SLIRP .*tap0" || true)
+		[ -n "$found" ] && break
+		sleep 0.1
+	done
+	[ -n "$found" ]
+	run "${AS_USER[@]}" python3 -c 'import socket, sys, time
+for _ in range(50):
+    try:
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+        d = c.recv(100)
+        if d:
+            print(d.decode().strip()); sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.2)
+sys.exit(1)' "$hport"
+	"${PODMAN[@]}" rm -f -t 0 slirp-test >/dev/null 2>&1 || true
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello-from-podman" ]
+	"${PODMAN[@]}" rmi -f localhost/urun-slirp-busybox >/dev/null 2>&1 || true
+}
