@@ -330,13 +330,15 @@ env_with_home (const struct urun_process *p)
   size_t n = p->n_env;
   char **env = xmalloc0 ((n + 2) * sizeof (char *));
   cleanup_free char *home = NULL;
+  bool has_home = false;
 
   for (size_t i = 0; i < n; i++)
     {
       env[i] = p->env[i];
-      if (strncmp (p->env[i], "HOME=", 5) == 0)
-        return env;
+      has_home = has_home || strncmp (p->env[i], "HOME=", 5) == 0;
     }
+  if (has_home)
+    return env;
   home = home_of (p->user.uid);
   env[n] = xasprintf ("HOME=%s", home);
   return env;

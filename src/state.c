@@ -25,7 +25,7 @@ default_root (void)
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
   struct stat st;
 
-  if (geteuid () == 0)
+  if (!urun_is_rootless ())
     return xstrdup ("/run/urun");
   /* Only a runtime dir that exists and is ours: a stale variable from
    * `su` or a batch system would point at someone else's. */

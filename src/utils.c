@@ -176,6 +176,34 @@ urun_pid_start_time (pid_t pid)
   return start;
 }
 
+/* The initial user namespace maps every ID to itself: "0 0 4294967295".
+ * user_namespaces(7) */
+static bool
+in_initial_user_namespace (void)
+{
+  struct urun_error err = URUN_ERROR_INIT;
+  cleanup_free char *map = NULL;
+  unsigned long inside, outside, count;
+
+  if (urun_read_file_at (AT_FDCWD, "/proc/self/uid_map", &map, NULL, &err) < 0)
+    {
+      urun_clear_error (&err);
+      return true; /* no /proc: nothing tells otherwise */
+    }
+  return sscanf (map, "%lu %lu %lu", &inside, &outside, &count) == 3
+         && inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
+bool
+urun_is_rootless (void)
+{
+  static int rootless = -1;
+
+  if (rootless < 0)
+    rootless = geteuid () != 0 || !in_initial_user_namespace ();
+  return rootless;
+}
+
 bool
 urun_is_executable (const char *path)
 {

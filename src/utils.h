@@ -34,6 +34,11 @@ bool urun_parse_u64 (const char *s, uint64_t *out);
  * which tells a live process from a reused PID; 0 when PID is gone. */
 unsigned long long urun_pid_start_time (pid_t pid);
 
+/* Are we without root's powers over the host: not uid 0, or uid 0 of a user
+ * namespace other than the initial one (rootless podman runs its OCI runtime
+ * as root of its own user namespace)? */
+bool urun_is_rootless (void);
+
 /* Does PATH exist as an executable regular file? */
 bool urun_is_executable (const char *path);
 

@@ -272,3 +272,12 @@ check_cwd_fd_leak() {
 	setup_bundle --rootless
 	check_cwd_fd_leak
 }
+
+@test "process: an explicit HOME is kept, and so is every variable after it [rootless]" {
+	setup_bundle --rootless
+	update_config '.process.env = ["PATH=/bin:/sbin", "HOME=/home/x", "AFTER=yes"]'
+	set_cmd 'echo "$HOME $AFTER"'
+	runtime run c1
+	[ "$status" -eq 0 ]
+	[ "$output" = "/home/x yes" ]
+}
