@@ -116,20 +116,13 @@ lock_dir (int fd, const char *id, struct urun_error *err)
   return 0;
 }
 
-int
-urun_state_create_dir (int root_fd, const char *id, struct urun_error *err)
+static int
+open_and_lock (int root_fd, const char *id, struct urun_error *err)
 {
-  cleanup_close int fd = -1;
+  cleanup_close int fd = openat (root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-  if (urun_state_check_id (id, err) < 0)
-    return -1;
-  if (mkdirat (root_fd, id, 0700) < 0)
-    {
-      if (errno == EEXIST)
-        return urun_set_error (err, EEXIST, "container `%s` already exists", id);
-      return urun_set_error (err, errno, "create state directory of `%s`", id);
-    }
-  fd = openat (root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return urun_set_error (err, ENOENT, "container `%s` does not exist", id);
   if (fd < 0)
     return urun_set_error (err, errno, "open state directory of `%s`", id);
   if (lock_dir (fd, id, err) < 0)
@@ -138,20 +131,25 @@ urun_state_create_dir (int root_fd, const char *id, struct urun_error *err)
 }
 
 int
-urun_state_open_dir (int root_fd, const char *id, struct urun_error *err)
+urun_state_create_dir (int root_fd, const char *id, struct urun_error *err)
 {
-  cleanup_close int fd = -1;
-
   if (urun_state_check_id (id, err) < 0)
     return -1;
-  fd = openat (root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT)
-    return urun_set_error (err, ENOENT, "container `%s` does not exist", id);
-  if (fd < 0)
-    return urun_set_error (err, errno, "open state directory of `%s`", id);
-  if (lock_dir (fd, id, err) < 0)
+  if (mkdirat (root_fd, id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return urun_set_error (err, EEXIST, "container `%s` already exists", id);
+      return urun_set_error (err, errno, "create state directory of `%s`", id);
+    }
+  return open_and_lock (root_fd, id, err);
+}
+
+int
+urun_state_open_dir (int root_fd, const char *id, struct urun_error *err)
+{
+  if (urun_state_check_id (id, err) < 0)
     return -1;
-  return TAKE_FD (fd);
+  return open_and_lock (root_fd, id, err);
 }
 
 int
