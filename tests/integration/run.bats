@@ -109,3 +109,22 @@ check_run_keep() {
 	[ "$status" -eq 0 ]
 	[ "$output" = bundled ]
 }
+
+check_no_pivot() {
+	set_cmd 'ls /; touch /x 2>&1; grep -c . /proc/self/mountinfo'
+	runtime run --no-pivot c1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *bin*etc* ]]
+	[[ "$output" == *"Read-only file system"* ]]
+	check_nothing_left c1
+}
+
+@test "run --no-pivot: MS_MOVE and chroot instead of pivot_root [root]" {
+	setup_bundle
+	check_no_pivot
+}
+
+@test "run --no-pivot: MS_MOVE and chroot instead of pivot_root [rootless]" {
+	setup_bundle --rootless
+	check_no_pivot
+}
