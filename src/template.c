@@ -257,6 +257,39 @@ gen_cgroup_features (yajl_gen g)
   yajl_gen_map_close (g);
 }
 
+/* {"enabled": false}: features this build does not apply. */
+static void
+gen_disabled (yajl_gen g, const char *key)
+{
+  str (g, key);
+  yajl_gen_map_open (g);
+  str (g, "enabled");
+  yajl_gen_bool (g, 0);
+  yajl_gen_map_close (g);
+}
+
+static void
+gen_seccomp_features (yajl_gen g)
+{
+  str (g, "seccomp");
+  yajl_gen_map_open (g);
+  str (g, "enabled");
+  yajl_gen_bool (g, 1);
+  str_array (g, "actions", (const char *const[]){
+    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+    "SCMP_ACT_TRAP", NULL });
+  str_array (g, "operators", (const char *const[]){
+    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+    "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL });
+  str_array (g, "archs", (const char *const[]){
+    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", NULL });
+  str_array (g, "knownFlags", (const char *const[]){
+    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL });
+  yajl_gen_map_close (g);
+}
+
 char *
 urun_features_json (void)
 {
@@ -267,7 +300,8 @@ urun_features_json (void)
   yajl_gen_map_open (g);
   pair (g, "ociVersionMin", "1.0.0");
   pair (g, "ociVersionMax", "1.2.0");
-  str_array (g, "hooks", (const char *const[]){ NULL });
+  str_array (g, "hooks", (const char *const[]){ "prestart", "createRuntime", "createContainer",
+                                                 "startContainer", "poststart", "poststop", NULL });
   str_array (g, "mountOptions", (const char *const[]){
     "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
     "noatime", "nodev", "nodiratime", "noexec", "nosuid", "nosymfollow",
@@ -290,6 +324,14 @@ urun_features_json (void)
     }
   yajl_gen_array_close (g);
   gen_cgroup_features (g);
+  gen_seccomp_features (g);
+  gen_disabled (g, "apparmor");
+  gen_disabled (g, "selinux");
+  gen_disabled (g, "intelRdt");
+  yajl_gen_map_close (g);
+  str (g, "annotations");
+  yajl_gen_map_open (g);
+  pair (g, "run.urun.version", URUN_VERSION);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   return finish (g);
