@@ -6,8 +6,8 @@
 # with the protection on (URUN_SELFCLONE=auto: rootless, that is the sealed
 # memfd copy and a re-exec) and off (URUN_SELFCLONE=off), both through
 # env(1) so that both pay the same extra exec.  Prints both medians, the
-# added milliseconds (difference of the medians; target <= 0.3 ms) and which
-# clone the protected run used.  OUT_DIR, if given, receives hyperfine.json.
+# added milliseconds (difference of the medians; target <= 0.3 ms), the added
+# CPU time (less noisy on a busy host) and which clone the protected run used.  OUT_DIR, if given, receives hyperfine.json.
 #
 # Run as root (it switches to urun-test, see tests/setup.sh) or as the
 # rootless user itself.  Environment: URUN_BINARY (default build/urun).
@@ -53,7 +53,7 @@ clone_used() {
 }
 
 main() {
-	local out=${1:-} json median_on median_off
+	local out=${1:-} json median_on median_off mode argv
 	URUN=$(realpath "${URUN_BINARY:-$REPO/build/urun}")
 	[ -x "$URUN" ] || die "no urun at \`$URUN\`: build it (ninja -C build)"
 	command -v hyperfine >/dev/null || die "hyperfine is missing: run tests/setup.sh"
@@ -72,7 +72,8 @@ main() {
 	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_UID:$BENCH_GID" "$WORK"
 
 	for mode in auto off; do
-		as_user $(cmd "$mode") </dev/null >/dev/null || die "trial run with URUN_SELFCLONE=$mode failed"
+		read -ra argv <<<"$(cmd "$mode")"
+		as_user "${argv[@]}" </dev/null >/dev/null || die "trial run with URUN_SELFCLONE=$mode failed"
 	done
 	json="$WORK/hyperfine.json"
 	as_user hyperfine -N --warmup 10 --runs 100 --export-json "$json" \
@@ -84,6 +85,10 @@ main() {
 	printf 'unprotected (URUN_SELFCLONE=off): median %.3f ms\n' "$median_off"
 	printf 'added by the clone: %.3f ms (target <= 0.3 ms)\n' \
 		"$(awk -v a="$median_on" -v b="$median_off" 'BEGIN { print a - b }')"
+	# CPU time suffers less than wall time from other load on the host.
+	printf 'added CPU time (user + system, means): %.3f ms\n' "$(jq -r '
+		[.results[] | {(.command): ((.user + .system) * 1000)}] | add
+		| .protected - .unprotected' "$json")"
 	echo "protected run, as $BENCH_USER, $(nproc) CPUs, kernel $(uname -r):"
 	clone_used | sed 's/^/  /'
 	if [ -n "$out" ]; then

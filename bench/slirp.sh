@@ -1,7 +1,7 @@
 #!/bin/bash
 # slirp.sh: urun-slirp against slirp4netns, side by side in one run.
 #
-#   bench/slirp.sh [-t SECONDS] [-n RUNS] [-m "MTU..."] [URUN_SLIRP]
+#   bench/slirp.sh [-t SECONDS] [-n RUNS] [-m "MTU..."] [-F] [URUN_SLIRP]
 #
 # For each MTU (default 1500 and 65520) and each helper, iperf3 measures
 #   ns->host  a client in the namespace sends to a server on the host's
@@ -11,9 +11,16 @@
 #             the namespace;
 # and the helper's CPU time (utime + stime of /proc/PID/stat, which also
 # counts the kernel work done in its context) per GB moved.  Runs are
-# interleaved (helper A, helper B, A, B, ...) and the median is reported,
-# as a loaded 2-core machine is noisy.  Prints a markdown table; a ratio
+# interleaved (helper A, helper B, A, B, ...) and the median is reported.
+# As root, every process of a run (helper, iperf3 on both sides) runs
+# SCHED_FIFO priority 1 so that other load on the machine does not decide
+# the result (a 2-core machine shared with builds swings by 3x otherwise);
+# -F turns that off.  RT throttling (sched_rt_runtime_us) keeps the
+# machine responsive; nothing here spins.  Prints a markdown table; a ratio
 # above 1 is urun-slirp ahead (more throughput, less CPU per GB).
+#
+# URUN_SLIRP_ARGS adds options to urun-slirp's command line (say
+# --offload=off to compare the plain frame path).
 #
 # Only loopback and the namespaces' own addresses are used.  Needs iperf3,
 # slirp4netns, python3, jq and unprivileged user namespaces (or root).
@@ -23,15 +30,23 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=5
 RUNS=3
 MTUS="1500 65520"
-while getopts "t:n:m:" opt; do
+RT=0
+[ "$EUID" -eq 0 ] && command -v chrt >/dev/null && RT=1
+ARGS=("$@")
+while getopts "t:n:m:F" opt; do
 	case $opt in
 	t) DURATION=$OPTARG ;;
 	n) RUNS=$OPTARG ;;
 	m) MTUS=$OPTARG ;;
+	F) RT=0 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
+# Everything started from here inherits the policy.
+if [ "$RT" = 1 ] && [ -z "${URUN_SLIRP_BENCH_RT:-}" ]; then
+	exec env URUN_SLIRP_BENCH_RT=1 chrt -f 1 "$0" "${ARGS[@]}"
+fi
 URUN_SLIRP=$(realpath "${1:-$REPO/build/helpers/urun-slirp/urun-slirp}")
 SLIRP4NETNS=$(command -v slirp4netns || true)
 
@@ -82,23 +97,27 @@ wait_for() {
 	return 1
 }
 
-# run_one HELPER MTU DIRECTION: prints "GBITS CPU_S_PER_GB".
+# run_one HELPER MTU DIRECTION: sets RESULT to "GBITS CPU_S_PER_GB".
+# Background processes write nowhere near our stdout, so nothing holds it.
 run_one() {
-	local helper=$1 mtu=$2 dir=$3 ns slirp port=$((30000 + RANDOM % 20000))
+	local helper=$1 mtu=$2 dir=$3 ns slirp port=$((30000 + RANDOM % 20000)) extra=()
 	local api_sock="$WORK/api.$RANDOM.sock" json="$WORK/iperf.json" t0 t1 bytes
 
-	unshare --user --map-root-user --net sleep 1000 &
+	unshare --user --map-root-user --net sleep 1000 >/dev/null 2>&1 &
 	ns=$!
 	PIDS+=("$ns")
-	wait_for test "$(readlink /proc/$ns/ns/net)" != "$(readlink /proc/self/ns/net)"
-	"$helper" --configure --mtu "$mtu" --api-socket "$api_sock" "$ns" tap0 >"$WORK/helper.log" 2>&1 &
+	wait_for sh -c '[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]' sh "$ns"
+	# shellcheck disable=SC2206
+	[ "$helper" = "$URUN_SLIRP" ] && extra=(${URUN_SLIRP_ARGS:-})
+	${PIN_HELPER:-} "$helper" --configure --mtu "$mtu" --api-socket "$api_sock" "${extra[@]}" "$ns" tap0 \
+		>"$WORK/helper.log" 2>&1 &
 	slirp=$!
 	PIDS+=("$slirp")
 	wait_for test -S "$api_sock"
 	wait_for nsenter -t "$ns" -U -n --preserve-credentials sh -c 'ip -o -4 addr show tap0 | grep -q 10.0.2.100'
 
 	if [ "$dir" = ns-host ]; then
-		iperf3 -s -1 -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+		iperf3 -s -1 -B 127.0.0.1 -p "$port" >/dev/null 2>&1 </dev/null &
 		PIDS+=($!)
 		wait_for sh -c "ss -ltn | grep -q 127.0.0.1:$port"
 		t0=$(cpu_ticks "$slirp")
@@ -116,8 +135,8 @@ run_one() {
 	bytes=$(jq '.end.sum_received.bytes' "$json")
 	kill "$ns" "$slirp" 2>/dev/null || true
 	wait "$ns" "$slirp" 2>/dev/null || true
-	awk -v b="$bytes" -v d="$DURATION" -v t=$((t1 - t0)) -v hz="$CLK_TCK" \
-		'BEGIN { printf "%.3f %.3f\n", b * 8 / d / 1e9, (t / hz) / (b / 1e9) }'
+	RESULT=$(awk -v b="$bytes" -v d="$DURATION" -v t=$((t1 - t0)) -v hz="$CLK_TCK" \
+		'BEGIN { printf "%.3f %.3f\n", b * 8 / d / 1e9, (t / hz) / (b / 1e9) }')
 }
 
 median() {
@@ -126,7 +145,7 @@ median() {
 
 echo "urun-slirp:  $("$URUN_SLIRP" --version | head -1) ($URUN_SLIRP)" >&2
 echo "slirp4netns: $("$SLIRP4NETNS" --version | head -1)" >&2
-echo "$RUNS runs of ${DURATION}s each, interleaved; medians" >&2
+echo "$RUNS runs of ${DURATION}s each, interleaved; medians$([ "$RT" = 1 ] && echo "; SCHED_FIFO 1")" >&2
 
 declare -A GBITS CPUGB
 for mtu in $MTUS; do
@@ -135,7 +154,8 @@ for mtu in $MTUS; do
 			for h in slirp4netns urun-slirp; do
 				bin=$SLIRP4NETNS
 				[ "$h" = urun-slirp ] && bin=$URUN_SLIRP
-				read -r g c < <(run_one "$bin" "$mtu" "$dir")
+				run_one "$bin" "$mtu" "$dir"
+				read -r g c <<<"$RESULT"
 				echo "  $dir mtu=$mtu $h run $r: $g Gbit/s, $c CPU-s/GB" >&2
 				GBITS[$h,$mtu,$dir]+="$g "
 				CPUGB[$h,$mtu,$dir]+="$c "

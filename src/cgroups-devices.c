@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "utils.h"
 
 /* What runc allows every container (libcontainer/specconv AllowedDevices):
@@ -121,9 +122,10 @@ access_bits (const char *access)
          | (strchr (access, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
 }
 
-/* One rule: checks that jump past it when they fail, then the verdict. */
+/* One rule: checks that jump past it when they fail, then the verdict.
+ * *CATCH_ALL: the rule has no check, so nothing after it is reachable. */
 static size_t
-emit_rule (struct bpf_insn *p, const struct cg_device_rule *r)
+emit_rule (struct bpf_insn *p, const struct cg_device_rule *r, bool *catch_all)
 {
   int bits = access_bits (r->access);
   size_t len = 0, first_jump;
@@ -142,6 +144,7 @@ emit_rule (struct bpf_insn *p, const struct cg_device_rule *r)
     p[len++] = JNE_IMM (BPF_REG_4, (int32_t) r->major);
   if (r->minor >= 0)
     p[len++] = JNE_IMM (BPF_REG_5, (int32_t) r->minor);
+  *catch_all = len == first_jump && bits == 7;
   /* A taken jump goes to pc + off + 1: past the two verdict insns. */
   for (size_t i = first_jump; i < len; i++)
     p[i].off = (int16_t) (len - i + 1);
@@ -154,6 +157,7 @@ static struct bpf_insn *
 build_program (const struct cg_device_rule *rules, size_t n, size_t *len)
 {
   struct bpf_insn *p = xmalloc0 ((n * MAX_RULE_INSNS + 8) * sizeof *p);
+  bool catch_all = false;
 
   *len = 0;
   p[(*len)++] = LDX_W (BPF_REG_2, BPF_REG_1, 0);
@@ -162,16 +166,21 @@ build_program (const struct cg_device_rule *rules, size_t n, size_t *len)
   p[(*len)++] = ALU_IMM (BPF_RSH, BPF_REG_3, 16);
   p[(*len)++] = LDX_W (BPF_REG_4, BPF_REG_1, 4);
   p[(*len)++] = LDX_W (BPF_REG_5, BPF_REG_1, 8);
-  for (size_t i = n; i-- > 0;)
-    *len += emit_rule (p + *len, &rules[i]);
-  p[(*len)++] = ALU_IMM (BPF_MOV, BPF_REG_0, 0);
-  p[(*len)++] = EXIT;
+  /* The verifier refuses unreachable code: stop after a catch-all. */
+  for (size_t i = n; i-- > 0 && !catch_all;)
+    *len += emit_rule (p + *len, &rules[i], &catch_all);
+  if (!catch_all)
+    {
+      p[(*len)++] = ALU_IMM (BPF_MOV, BPF_REG_0, 0);
+      p[(*len)++] = EXIT;
+    }
   return p;
 }
 
 static int
 load_program (const struct bpf_insn *insns, size_t len, struct urun_error *err)
 {
+  static char log[65536];
   union bpf_attr attr;
   int fd;
 
@@ -181,9 +190,20 @@ load_program (const struct bpf_insn *insns, size_t len, struct urun_error *err)
   attr.insn_cnt = (uint32_t) len;
   attr.license = (uint64_t) (uintptr_t) "GPL";
   fd = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
-  if (fd < 0)
-    return urun_set_error (err, errno, "load the device filter (a BPF program of %zu instructions)", len);
-  return fd;
+  if (fd >= 0)
+    return fd;
+  if (errno == EINVAL || errno == EACCES)
+    {
+      /* Again with the verifier's log, for --debug. */
+      int saved = errno;
+      attr.log_level = 1;
+      attr.log_buf = (uint64_t) (uintptr_t) log;
+      attr.log_size = sizeof log;
+      if (syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr) < 0)
+        urun_debug ("device filter rejected by the BPF verifier:\n%s", log);
+      errno = saved;
+    }
+  return urun_set_error (err, errno, "load the device filter (a BPF program of %zu instructions)", len);
 }
 
 /* cgroup v2 has no devices files: a BPF_PROG_TYPE_CGROUP_DEVICE program

@@ -159,35 +159,62 @@ is_leaf (const struct urun_cgroup *cg, const char *dir)
   return false;
 }
 
-int
-urun_cgroup_destroy (struct urun_cgroup *cg, struct urun_error *err)
+/* SIGKILL everything in the container's directories, and thaw them: a
+ * v1-frozen task does not die until thawed (freezer-subsystem.rst). */
+static void
+kill_all (const struct urun_cgroup *cg)
 {
   struct urun_error ignored = URUN_ERROR_INIT;
   const char *freezer = cg_dir_of (cg, "freezer");
 
-  if (cg->mode == URUN_CGROUP_NONE || cg->n_dirs == 0)
-    return 0;
   urun_cgroup_signal (cg, SIGKILL, &ignored);
   urun_clear_error (&ignored);
-  /* A v1-frozen task does not die until thawed. freezer-subsystem.rst */
   if (freezer && urun_cgroup_is_frozen (cg))
     cg_v1_freeze (freezer, false, &ignored);
   urun_clear_error (&ignored);
-  if (cg->n_created == 0)
-    {
-      for (size_t i = 0; i < cg->n_dirs; i++)
-        if (remove_dir (cg, cg->dirs[i].path, err) < 0)
-          return -1;
-      return 0;
-    }
-  /* A failed create: what it made, deepest first; parents it made may have
-   * gained other children meanwhile and stay then. */
+}
+
+/* Parents create made on the way (deepest first), unless something else
+ * lives there by now. */
+static void
+remove_created_parents (const struct urun_cgroup *cg)
+{
+  for (size_t i = cg->n_created; i-- > 0;)
+    if (!is_leaf (cg, cg->created[i]))
+      rmdir (cg->created[i]);
+}
+
+int
+urun_cgroup_destroy (struct urun_cgroup *cg, struct urun_error *err)
+{
+  if (cg->mode == URUN_CGROUP_NONE || cg->n_dirs == 0)
+    return 0;
+  kill_all (cg);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (remove_dir (cg, cg->dirs[i].path, err) < 0)
+      return -1;
+  remove_created_parents (cg);
+  return 0;
+}
+
+void
+urun_cgroup_undo (struct urun_cgroup *cg)
+{
+  size_t made = 0;
+
+  if (cg->mode == URUN_CGROUP_NONE)
+    return;
+  for (size_t i = 0; i < cg->n_created; i++)
+    made += is_leaf (cg, cg->created[i]);
+  /* A cgroup that was there before holds nothing of ours by now. */
+  if (made == cg->n_dirs && made > 0)
+    kill_all (cg);
   for (size_t i = cg->n_created; i-- > 0;)
     {
-      if (!is_leaf (cg, cg->created[i]))
-        rmdir (cg->created[i]);
-      else if (remove_dir (cg, cg->created[i], err) < 0)
-        return -1;
+      struct urun_error ignored = URUN_ERROR_INIT;
+      if (is_leaf (cg, cg->created[i]))
+        remove_dir (cg, cg->created[i], &ignored);
+      urun_clear_error (&ignored);
     }
-  return 0;
+  remove_created_parents (cg);
 }

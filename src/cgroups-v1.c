@@ -171,12 +171,18 @@ cg_v1_network (const struct urun_cgroup *cg, const struct urun_resources *r,
 {
   const char *cls = cg_dir_of (cg, "net_cls"), *prio = cg_dir_of (cg, "net_prio");
 
-  if (cg->mode != URUN_CGROUP_V1 || (r->network.class_id.set && cls == NULL)
-      || (r->network.n_priorities && prio == NULL))
+  if (cg->mode != URUN_CGROUP_V1)
     {
       urun_warn ("linux.resources.network: no net_cls or net_prio controller, ignored");
       return 0;
     }
+  /* On v1 a missing controller is a host without it mounted: "runtimes
+   * MUST generate an error when ... unsupported values are encountered"
+   * (runtime-spec config.md), as for the other controllers. */
+  if (r->network.class_id.set && cls == NULL)
+    return urun_set_error (err, 0, "no `net_cls` controller on this host");
+  if (r->network.n_priorities && prio == NULL)
+    return urun_set_error (err, 0, "no `net_prio` controller on this host");
   if (r->network.class_id.set
       && cg_writef (cls, "net_cls.classid", err, "%" PRIu64, r->network.class_id.value) < 0)
     return -1;

@@ -1,10 +1,11 @@
-/* cgroups.c: the container's cgroup — choosing the hierarchies and the
- * path, making it, entering it, freezing, its processes, removing it. */
+/* cgroups.c: the container's cgroup — which hierarchies and which path,
+ * making it, and putting the container's first process in it. */
 #define _GNU_SOURCE
 #include "cgroups-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "namespaces.h"
+#include "notify.h"
 #include "utils.h"
 
 /* The v1 controllers urun puts a container in (when mounted). */
@@ -151,19 +153,18 @@ find_own_cgroup (struct hierarchy *h, char *lines)
 static int
 read_hierarchies (struct hierarchies *hs, struct urun_error *err)
 {
-  cleanup_free char *mounts = NULL;
+  cleanup_free char *mounts = NULL, *own = NULL;
   char *save = NULL;
 
-  if (urun_read_file_at (AT_FDCWD, "/proc/self/mountinfo", &mounts, NULL, err) < 0)
+  if (urun_read_file_at (AT_FDCWD, "/proc/self/mountinfo", &mounts, NULL, err) < 0
+      || urun_read_file_at (AT_FDCWD, "/proc/self/cgroup", &own, NULL, err) < 0)
     return -1;
   for (char *l = strtok_r (mounts, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     parse_mount_line (l, hs);
   for (size_t i = 0; i < hs->n; i++)
     {
-      cleanup_free char *own = NULL;
-      if (urun_read_file_at (AT_FDCWD, "/proc/self/cgroup", &own, NULL, err) < 0)
-        return -1;
-      find_own_cgroup (&hs->v[i], own);
+      cleanup_free char *lines = xstrdup (own); /* find_own_cgroup cuts it up */
+      find_own_cgroup (&hs->v[i], lines);
     }
   return 0;
 }
@@ -207,9 +208,18 @@ append (char **s, const char *fmt, ...)
   *s = joined;
 }
 
+static bool
+has_suffix (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcmp (s + n - m, suffix) == 0;
+}
+
 /* The cgroupfs path of a systemd-driver "slice:prefix:name": slice
  * "a-b.slice" nests as /a.slice/a-b.slice, the unit is prefix-name.scope
- * (or name when it is a slice). systemd.slice(5). NULL: not that form. */
+ * (or name when it is a slice). systemd.slice(5). NULL: not that form
+ * (no slash anywhere, so no part can climb out with ".."). */
 static char *
 systemd_path (const char *p, bool privileged)
 {
@@ -218,17 +228,19 @@ systemd_path (const char *p, bool privileged)
   cleanup_free char *slice = NULL;
   char *out = NULL;
 
-  if (c2 == NULL || strchr (name, ':') != NULL)
+  if (c2 == NULL || strchr (name, ':') != NULL || strchr (p, '/') != NULL)
+    return NULL;
+  if (c1 != p && (c1 - p < 6 || strncmp (c1 - 6, ".slice", 6) != 0))
     return NULL;
   slice = c1 == p ? xstrdup (privileged ? "system.slice" : "user.slice")
-                  : strndup (p, (size_t) (c1 - p));
+                  : xasprintf ("%.*s", (int) (c1 - p), p);
   if (strcmp (slice, "-.slice") != 0)
     {
       for (const char *d = strchr (slice, '-'); d; d = strchr (d + 1, '-'))
         append (&out, "/%.*s.slice", (int) (d - slice), slice);
       append (&out, "/%s", slice);
     }
-  if (strlen (name) > 6 && strcmp (name + strlen (name) - 6, ".slice") == 0)
+  if (has_suffix (name, ".slice"))
     append (&out, "/%s", name);
   else
     append (&out, "/%.*s-%s.scope", (int) (c2 - c1 - 1), c1 + 1, name);
@@ -242,6 +254,8 @@ spec_cgroup_path (const struct urun_spec *spec, bool systemd, bool privileged)
   const char *p = spec->linux_.cgroups_path;
   char *converted;
 
+  if (systemd)
+    urun_systemd_cgroup_warn (privileged);
   if (p == NULL || *p == '\0')
     return NULL;
   if (!systemd)
@@ -327,6 +341,23 @@ make_dirs (struct urun_cgroup *cg, char *full, size_t mount_len, bool cpuset,
     }
 }
 
+/* A cgroupsPath naming a cgroup that exists already: only when nothing
+ * runs there, as delete kills what is in it (runc 1.2 refuses too). */
+static int
+check_empty (const struct urun_cgroup *cg, const char *dir,
+             struct urun_error *err)
+{
+  cleanup_free char *procs = NULL;
+
+  if (cg->n_created > 0 && strcmp (cg->created[cg->n_created - 1], dir) == 0)
+    return 0;
+  if (cg_read (dir, "cgroup.procs", &procs, err) < 0)
+    return -1;
+  if (*procs != '\0')
+    return urun_set_error (err, EBUSY, "cgroup `%s` is not empty: processes run in it", dir);
+  return 0;
+}
+
 static int
 make_cgroup (struct urun_cgroup *cg, const struct hierarchies *hs,
              const char *path, const char *id, bool privileged,
@@ -344,7 +375,8 @@ make_cgroup (struct urun_cgroup *cg, const struct hierarchies *hs,
       full = xasprintf ("%s%s", h->mount, rel);
       cg->dirs = xrealloc (cg->dirs, (cg->n_dirs + 1) * sizeof *cg->dirs);
       cg->dirs[cg->n_dirs++] = (struct urun_cgroup_dir){ xstrdup (h->controllers), full };
-      if (make_dirs (cg, full, strlen (h->mount), cg_list_has (h->controllers, "cpuset"), err) < 0)
+      if (make_dirs (cg, full, strlen (h->mount), cg_list_has (h->controllers, "cpuset"), err) < 0
+          || check_empty (cg, full, err) < 0)
         return -1;
     }
   return 0;
@@ -387,10 +419,7 @@ release_dirs (struct urun_cgroup *cg)
 static void
 fall_back_to_none (struct urun_cgroup *cg, char *reason)
 {
-  struct urun_error ignored = URUN_ERROR_INIT;
-
-  urun_cgroup_destroy (cg, &ignored);
-  urun_clear_error (&ignored);
+  urun_cgroup_undo (cg);
   release_dirs (cg);
   cg->mode = URUN_CGROUP_NONE;
   free (cg->none_reason);
@@ -411,11 +440,37 @@ is_permission_error (int errnum)
   return errnum == EACCES || errnum == EPERM || errnum == EROFS;
 }
 
+/* The last component of the default path: ID, and with --root a hash
+ * (FNV-1a) of that state root, since every root may hold a container of
+ * the same ID and each needs a cgroup of its own. */
+static char *
+default_name (const char *id, const char *state_root)
+{
+  char real[PATH_MAX];
+  const char *p = state_root && realpath (state_root, real) ? real : state_root;
+  uint32_t h = 2166136261u;
+
+  if (p == NULL)
+    return xstrdup (id);
+  for (; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  return xasprintf ("%s-%08x", id, (unsigned) h);
+}
+
 int
 urun_cgroup_create (const struct urun_spec *spec, const char *id,
                     bool systemd, struct urun_cgroup *cg,
                     struct urun_error *err)
 {
+  return urun_cgroup_create_at (spec, id, NULL, systemd, cg, err);
+}
+
+int
+urun_cgroup_create_at (const struct urun_spec *spec, const char *id,
+                       const char *state_root, bool systemd,
+                       struct urun_cgroup *cg, struct urun_error *err)
+{
+  cleanup_free char *name = default_name (id, state_root);
   cleanup_hierarchies struct hierarchies hs = { 0 };
   cleanup_free char *path = NULL;
   bool privileged = is_privileged ();
@@ -428,7 +483,7 @@ urun_cgroup_create (const struct urun_spec *spec, const char *id,
   if (cg->mode != URUN_CGROUP_NONE && !privileged && path == NULL
       && !own_cgroup_writable (&hs, &cg->none_reason))
     cg->mode = URUN_CGROUP_NONE;
-  if (cg->mode != URUN_CGROUP_NONE && make_cgroup (cg, &hs, path, id, privileged, err) < 0)
+  if (cg->mode != URUN_CGROUP_NONE && make_cgroup (cg, &hs, path, name, privileged, err) < 0)
     {
       if (privileged || !is_permission_error (err->errnum))
         {
@@ -519,7 +574,8 @@ clone_into (struct urun_cgroup *cg, const char *dir,
       cg->placed_by_clone = cg->mode == URUN_CGROUP_V2;
       return pid;
     }
-  if (err->errnum == E2BIG)
+  /* ENOSYS: no clone3 at all (valgrind, old seccomp profiles). */
+  if (err->errnum == E2BIG || err->errnum == ENOSYS)
     urun_clear_error (err);
   else if (give_up (cg, spec, err) < 0)
     return -1;

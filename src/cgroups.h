@@ -50,19 +50,29 @@ int urun_cgroup_check_spec (const struct urun_spec *spec,
 /* Choose and make the container's cgroup and apply linux.resources (and, as
  * root, linux.resources.devices). cgroupsPath as runc's cgroupfs driver:
  * absolute -> from the hierarchy's root; relative -> under the caller's
- * own cgroup; absent -> /urun/ID, or rootless <own v2 cgroup>/urun-ID.
+ * own cgroup; absent -> /urun/ID, or rootless <own v2 cgroup>/urun-ID,
+ * where ID gets a hash of STATE_ROOT (--root; NULL: the default root)
+ * appended, so that containers of the same ID under two roots differ.
  * SYSTEMD: --systemd-cgroup ("slice:prefix:name" paths; no systemd driver
  * yet, so the cgroupfs one is used). A rootless caller without a writable
  * cgroup gets mode NONE (a warning when resources were asked for). On
  * failure nothing is left behind. */
+int urun_cgroup_create_at (const struct urun_spec *spec, const char *id,
+                           const char *state_root, bool systemd,
+                           struct urun_cgroup *cg, struct urun_error *err);
+
+/* The same for the default state root. */
 int urun_cgroup_create (const struct urun_spec *spec, const char *id,
                         bool systemd, struct urun_cgroup *cg,
                         struct urun_error *err);
 
 /* Clone the container's first process (urun_clone's contract) into the
- * cgroup: cgroup v2 by clone3's CLONE_INTO_CGROUP, so it never runs
- * outside; v1 by writing cgroup.procs at once (the process does not fork
- * before that, except in the staged path: see urun_cgroup_enter_late).
+ * cgroup. cgroup v2 (also a hybrid host's cgroup2 part) by clone3's
+ * CLONE_INTO_CGROUP: it never runs outside, and a new cgroup namespace is
+ * rooted at it. The v1 hierarchies by writing cgroup.procs right after the
+ * clone (the process does not fork before that, except the staged path's
+ * pid 1: see urun_cgroup_enter_late); a new cgroup namespace then keeps
+ * its v1 roots at urun's own cgroups, as it was made by the clone.
  * Rootless, a move the kernel refuses makes the cgroup NONE with a
  * warning: the caller must run inside the delegated subtree, as moving a
  * process needs write access to cgroup.procs of the common ancestor of
@@ -99,10 +109,13 @@ int urun_cgroup_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n,
 int urun_cgroup_signal (const struct urun_cgroup *cg, int sig,
                         struct urun_error *err);
 
-/* Kill everything, thaw, and remove the directories (retrying ~2 s while
- * they are busy): those create made when CG->created is set, else the
- * container's own. */
+/* `delete`: kill everything, thaw, and remove the container's directories
+ * (retrying ~2 s while they are busy), then the parents create made. */
 int urun_cgroup_destroy (struct urun_cgroup *cg, struct urun_error *err);
+
+/* A failed create: remove what it made, and only that (a cgroupsPath may
+ * name a cgroup that existed before). */
+void urun_cgroup_undo (struct urun_cgroup *cg);
 
 void urun_cgroup_free (struct urun_cgroup *cg);
 

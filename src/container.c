@@ -22,6 +22,8 @@
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
+#include "notify.h"
+#include "overlay.h"
 #include "spawn.h"
 #include "spec.h"
 #include "sync.h"
@@ -69,7 +71,10 @@ load_bundle (const struct urun_create_opts *opts, struct urun_bundle *b,
     return urun_set_error (err, errno, "config.json: root.path: rootfs `%s`", b->rootfs);
   if (!S_ISDIR (st.st_mode))
     return urun_set_error (err, ENOTDIR, "config.json: root.path: rootfs `%s`", b->rootfs);
-  return urun_rootless_adapt_spec (b->spec, err);
+  /* User namespace and overlays: checked here, before anything exists. */
+  if (urun_rootless_adapt_spec (b->spec, opts->userns, err) < 0)
+    return -1;
+  return urun_overlay_prepare_spec (b->spec, b->path, b->rootfs, err);
 }
 
 static char *
@@ -110,11 +115,13 @@ write_state (const struct urun_bundle *b, const char *id,
 }
 
 /* The part create and run share: up to a READY container with its state
- * written. Returns the sync socket (run starts the process through it). */
+ * written (and its NOTIFY_SOCKET relay running). Returns the sync socket
+ * (run starts the process through it). */
 static int
 create_container (const struct urun_context *ctx,
                   const struct urun_create_opts *opts, bool use_fifo,
-                  struct urun_launch *c, struct urun_bundle *b, struct urun_error *err)
+                  struct urun_launch *c, struct urun_bundle *b,
+                  struct urun_notify *notify, struct urun_error *err)
 {
   cleanup_close int fifo_fd = -1;
   int sync_fd;
@@ -140,13 +147,19 @@ create_container (const struct urun_context *ctx,
       if (fifo_fd < 0)
         return urun_set_error (err, errno, "open exec.fifo");
     }
-  if (urun_cgroup_create (b->spec, opts->id, ctx->systemd_cgroup, &c->cgroup, err) < 0)
+  if (urun_notify_prepare (c->dir_fd, b->spec, notify, err) < 0
+      || urun_cgroup_create_at (b->spec, opts->id, ctx->state_root, ctx->systemd_cgroup,
+                                &c->cgroup, err) < 0)
     return -1;
   sync_fd = urun_spawn (b, opts, fifo_fd, c, err);
   if (sync_fd < 0)
     return -1;
+  /* A foreground `run` stays the service's main process, to pass on the
+   * container's exit status: it is MAINPID then, as in runc. */
   if (write_state (b, opts->id, c, err) < 0
-      || (opts->pid_file && urun_write_pid_file (opts->pid_file, c->pid, err) < 0))
+      || (opts->pid_file && urun_write_pid_file (opts->pid_file, c->pid, err) < 0)
+      || urun_notify_start_relay (c->dir_fd, notify, c->pid,
+                                  use_fifo || opts->detach ? c->pid : getpid (), err) < 0)
     {
       close (sync_fd);
       return -1;
@@ -160,15 +173,19 @@ urun_container_create (const struct urun_context *ctx,
                        const struct urun_create_opts *opts,
                        struct urun_error *err)
 {
+  /* Declared first, released last: after a failed launch killed the
+   * container, which ends the relay. */
+  cleanup_notify struct urun_notify notify = URUN_NOTIFY_INIT;
   cleanup_launch struct urun_launch c = URUN_LAUNCH_INIT;
   cleanup_bundle struct urun_bundle b = { 0 };
-  int sync_fd = create_container (ctx, opts, true, &c, &b, err);
+  int sync_fd = create_container (ctx, opts, true, &c, &b, &notify, err);
 
   if (sync_fd < 0)
     return urun_wrap_error (err, "create `%s`", opts->id);
   close (sync_fd);
   c.id = NULL;
   c.pid = 0;
+  notify.is_armed = false;
   return 0;
 }
 
@@ -183,7 +200,10 @@ remove_stopped (int root_fd, const struct urun_bundle *b, const char *id,
   if (dir_fd >= 0)
     {
       if (urun_cgroup_destroy (cgroup, &err) < 0)
-        urun_warn ("run `%s`: %s", id, err.msg);
+        {
+          cleanup_free char *msg = urun_format_error (&err);
+          urun_warn ("run `%s`: %s", id, msg);
+        }
       urun_clear_error (&err);
       urun_state_remove_dir (root_fd, id, &err);
       close (dir_fd);
@@ -235,6 +255,7 @@ urun_container_run (const struct urun_context *ctx,
                     const struct urun_create_opts *opts, int *exit_status,
                     struct urun_error *err)
 {
+  cleanup_notify struct urun_notify notify = URUN_NOTIFY_INIT; /* released last */
   cleanup_launch struct urun_launch c = URUN_LAUNCH_INIT;
   cleanup_bundle struct urun_bundle b = { 0 };
   cleanup_close int sync_fd = -1;
@@ -243,7 +264,7 @@ urun_container_run (const struct urun_context *ctx,
 
   signal (SIGCHLD, SIG_DFL);
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  sync_fd = create_container (ctx, opts, false, &c, &b, err);
+  sync_fd = create_container (ctx, opts, false, &c, &b, &notify, err);
   if (sync_fd < 0)
     return urun_wrap_error (err, "run `%s`", opts->id);
   urun_forwarded_signals (&set);
@@ -258,6 +279,11 @@ urun_container_run (const struct urun_context *ctx,
   c.id = NULL;
   c.pid = 0;
   run_poststart_hooks (b.spec, opts->id, pid, b.path);
+  /* With NOTIFY_SOCKET, `run -d` returns once READY=1 reached the manager,
+   * as in runc; the relay outlives us. */
+  notify.is_armed = !opts->detach;
+  if (opts->detach && urun_notify_wait_ready (&notify, err) < 0)
+    return urun_wrap_error (err, "run `%s`", opts->id);
   *exit_status = opts->detach ? 0 : wait_foreground (opts, &b, &c, pid, &set, &old);
   return 0;
 }
@@ -288,6 +314,7 @@ urun_container_start (const struct urun_context *ctx, const char *id,
   cleanup_close int dir_fd = -1;
   cleanup_state struct urun_state state = { 0 };
   cleanup_spec struct urun_spec *spec = NULL;
+  cleanup_notify struct urun_notify notify = URUN_NOTIFY_INIT;
   const char *status;
 
   if (root_fd < 0 || (dir_fd = urun_state_open_dir (root_fd, id, err)) < 0)
@@ -297,11 +324,18 @@ urun_container_start (const struct urun_context *ctx, const char *id,
   status = urun_container_status (&state, dir_fd);
   if (strcmp (status, "created") != 0)
     return urun_set_error (err, 0, "start `%s`: the container is %s, not created", id, status);
+  if (urun_notify_open (dir_fd, &notify, err) < 0)
+    return urun_wrap_error (err, "start `%s`", id);
   if (release_fifo (dir_fd, id, err) < 0)
     return -1;
   spec = urun_state_load_config (dir_fd, err);
   if (spec == NULL)
     return urun_wrap_error (err, "start `%s`: poststart hooks", id);
   run_poststart_hooks (spec, id, state.pid, state.bundle);
+  /* As runc: with a relay, return once READY=1 reached the manager; unlock
+   * first, so that `state` and `kill` work meanwhile. */
+  close (TAKE_FD (dir_fd));
+  if (urun_notify_wait_ready (&notify, err) < 0)
+    return urun_wrap_error (err, "start `%s`", id);
   return 0;
 }

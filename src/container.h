@@ -26,6 +26,7 @@ struct urun_create_opts
   int preserve_fds;
   bool detach; /* run only */
   bool keep;   /* run only: keep the stopped container */
+  const char *userns; /* --userns: `auto` or `keep-id` (userns/rootless.h) */
 };
 
 int urun_container_create (const struct urun_context *ctx,

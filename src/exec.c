@@ -63,12 +63,30 @@ join_namespaces_of (struct urun_spec *spec, pid_t pid)
 static void
 strip_creation_steps (struct urun_spec *spec)
 {
+  struct urun_linux *l = &spec->linux_;
+
   free (spec->hostname);
   free (spec->domainname);
   spec->hostname = spec->domainname = NULL;
   for (int k = 0; k < URUN_HOOK_KIND_COUNT; k++)
-    spec->hooks[k].n_hooks = 0; /* still freed by urun_free_spec */
-  spec->linux_.n_sysctl = 0;
+    {
+      for (size_t i = 0; i < spec->hooks[k].n_hooks; i++)
+        {
+          free (spec->hooks[k].hooks[i].path);
+          strv_free (spec->hooks[k].hooks[i].args);
+          strv_free (spec->hooks[k].hooks[i].env);
+        }
+      free (spec->hooks[k].hooks);
+      spec->hooks[k] = (struct urun_hook_list){ NULL, 0 };
+    }
+  for (size_t i = 0; i < l->n_sysctl; i++)
+    {
+      free (l->sysctl[i].key);
+      free (l->sysctl[i].value);
+    }
+  free (l->sysctl);
+  l->sysctl = NULL;
+  l->n_sysctl = 0;
 }
 
 static void

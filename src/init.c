@@ -22,6 +22,7 @@
 #include "state.h"
 #include "sysctl.h"
 #include "terminal.h"
+#include "utils.h"
 
 /* unshare(CLONE_NEWPID) and setns(pid) only move children: pid 1 is a
  * fork. This process reports its pid and exits; the child waits on a pipe
@@ -177,6 +178,7 @@ setup_rootfs (struct urun_init_args *a, struct urun_error *err)
         return -1;
       return create_terminal (a, root_fd, false, err);
     }
+  a->rootfs.sync_fd = a->sync_fd;
   if (urun_prepare_rootfs (a->spec, &a->rootfs, err) < 0)
     return urun_wrap_error (err, "set up rootfs");
   if (run_create_hooks (a, err) < 0
@@ -231,6 +233,12 @@ setup (struct urun_init_args *a, struct urun_process_setup *ps,
 {
   if (enter_namespaces (a, err) < 0)
     return -1;
+  urun_test_pause_at ("userns");
+  /* A session of its own, as runc and crun give it (with a terminal,
+   * urun_terminal_attach makes it): a session leader outside the container's
+   * pid namespace makes criu refuse to checkpoint it. setsid(2) */
+  if (!a->spec->process.terminal && setsid () < 0)
+    return urun_set_error (err, errno, "setsid");
   if (urun_spec_namespace (a->spec, URUN_NS_USER) != NULL)
     become_namespace_root ();
   if (set_names (a->spec, err) < 0 || urun_process_set_limits (a->spec, err) < 0)
@@ -239,6 +247,7 @@ setup (struct urun_init_args *a, struct urun_process_setup *ps,
     return -1;
   if (setup_rootfs (a, err) < 0)
     return -1;
+  urun_test_pause_at ("mounts");
   if (a->pty_slave >= 0 && urun_terminal_attach (TAKE_FD (a->pty_slave), &a->spec->process.user, err) < 0)
     return -1;
   if (urun_process_prepare (&a->spec->process, ps, err) < 0)
@@ -255,7 +264,8 @@ report_late_error (struct urun_init_args *a, struct urun_error *err)
     urun_sync_fail (a->sync_fd, err);
   dprintf (2, "urun: %s%s%s\n", err->msg, err->errnum ? ": " : "",
            err->errnum ? strerror (err->errnum) : "");
-  _exit (127);
+  /* As a shell: 126 for a command found but not executable, else 127. */
+  _exit (err->errnum == EACCES || err->errnum == ENOEXEC ? 126 : 127);
 }
 
 void
@@ -293,6 +303,7 @@ urun_init_container (struct urun_init_args *a)
   if (urun_process_set_affinity (a->spec->process.exec_cpu_affinity_final,
                                  "process.execCPUAffinity.final", &err) < 0)
     report_late_error (a, &err);
+  urun_test_pause_at ("exec");
   urun_process_exec (&a->spec->process, ps.exec_path, ps.env, &err);
   report_late_error (a, &err);
 }

@@ -33,8 +33,11 @@ static const struct
   { "pause", urun_cmd_pause, "freeze every process of a container" },
   { "resume", urun_cmd_resume, "thaw a paused container" },
   { "update", urun_cmd_update, "change the cgroup limits of a container" },
+  { "checkpoint", urun_cmd_checkpoint, "dump a running container with CRIU" },
+  { "restore", urun_cmd_restore, "restore a container from CRIU images" },
   { "spec", urun_cmd_spec, "write a default config.json" },
   { "features", urun_cmd_features, "print the OCI features JSON" },
+  { "check", urun_cmd_check, "check this host for running containers as you" },
 };
 
 static void
@@ -52,6 +55,8 @@ print_help (void)
           "      --debug              print debug messages\n"
           "      --systemd-cgroup     accepted for compatibility\n"
           "      --rootless VALUE     accepted for compatibility (true|false|auto)\n"
+          "      --criu PATH          criu binary for checkpoint/restore (default:\n"
+          "                           $URUN_CRIU, else criu on PATH)\n"
           "  -v, --version            print the version\n"
           "  -h, --help               print this help\n");
 }
@@ -100,8 +105,8 @@ parse_global (int argc, char **argv, struct urun_global *g,
         break;
       case OPT_DEBUG: g->debug = true; break;
       case OPT_SYSTEMD_CGROUP: g->ctx.systemd_cgroup = true; break;
-      case OPT_ROOTLESS:
-      case OPT_CRIU: break;
+      case OPT_ROOTLESS: break;
+      case OPT_CRIU: g->criu_path = optarg; break;
       case 'v':
         printf ("urun version %s\nspec: 1.2.0\n", URUN_VERSION);
         return 1;

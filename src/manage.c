@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "hooks.h"
 #include "log.h"
+#include "notify.h"
 #include "utils.h"
 
 /* An open, locked container: its directory and its state. */
@@ -235,6 +236,13 @@ urun_container_delete (const struct urun_context *ctx, const char *id,
 
   if (open_handle (ctx, id, &h, err) < 0)
     {
+      /* Forcing the delete of a container that does not exist succeeds, as
+       * in runc and crun: podman cleans up that way after a failed create. */
+      if (force && h.dir_fd < 0 && err->errnum == ENOENT)
+        {
+          urun_clear_error (err);
+          return 0;
+        }
       /* A state dir without a readable state.json (a create killed half-way)
        * can still be removed by force. */
       if (!force || h.dir_fd < 0)
@@ -243,13 +251,16 @@ urun_container_delete (const struct urun_context *ctx, const char *id,
       return urun_state_remove_dir (h.root_fd, id, err);
     }
   status = urun_container_status (&h.state, h.dir_fd);
-  if ((strcmp (status, "running") == 0 || strcmp (status, "paused") == 0) && !force)
+  /* "Attempting to delete a container that is not stopped MUST generate
+   * an error" — a created one included. runtime-spec runtime.md, delete */
+  if (strcmp (status, "stopped") != 0 && !force)
     return urun_set_error (err, 0, "delete `%s`: the container is %s (stop it first, or use --force)", id, status);
   /* Kills what is left (and thaws a paused one), then removes it. */
   if (urun_cgroup_destroy (&h.state.cgroup, err) < 0)
     return urun_wrap_error (err, "delete `%s`", id);
   if (strcmp (status, "stopped") != 0 && kill_and_wait (&h.state, err) < 0)
     return urun_wrap_error (err, "delete `%s`", id);
+  urun_notify_stop_relay (h.dir_fd);
   spec = urun_state_load_config (h.dir_fd, &spec_err);
   if (urun_state_remove_dir (h.root_fd, id, err) < 0)
     return -1;

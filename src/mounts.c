@@ -22,6 +22,7 @@
 #include "devices.h"
 #include "log.h"
 #include "mount-options.h"
+#include "overlay.h"
 #include "rootpath.h"
 #include "utils.h"
 
@@ -44,11 +45,26 @@ set_attrs (int fd, const struct urun_mount_options *o, bool recursive,
 {
   struct mount_attr attr = { .attr_set = o->attr_set, .attr_clr = o->attr_clr };
 
+  unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+
   if (o->attr_set == 0 && o->attr_clr == 0)
     return 0;
-  if (mount_setattr (fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
-    return urun_set_error (err, errno, "set mount flags of `%s`", what);
-  return 0;
+  if (mount_setattr (fd, "", flags, &attr, sizeof attr) == 0)
+    return 0;
+  /* The atime mode of a host mount is locked too (MNT_LOCK_ATIME): even
+   * strictatime over relatime is EPERM. Keep the host's, as runc and crun
+   * do, and still apply the rest. mount_namespaces(7) */
+  if (errno == EPERM && (attr.attr_clr & MOUNT_ATTR__ATIME))
+    {
+      attr.attr_set &= ~MOUNT_ATTR__ATIME;
+      attr.attr_clr &= ~MOUNT_ATTR__ATIME;
+      if (mount_setattr (fd, "", flags, &attr, sizeof attr) == 0)
+        {
+          urun_debug ("mount `%s`: the atime mode is locked, kept the source's", what);
+          return 0;
+        }
+    }
+  return urun_set_error (err, errno, "set mount flags of `%s`", what);
 }
 
 static int
@@ -133,6 +149,13 @@ make_fs_mount (const char *type, const char *source,
   return mnt_fd;
 }
 
+int
+urun_make_fs_mount (const char *type, const char *source,
+                    const struct urun_mount_options *o, struct urun_error *err)
+{
+  return make_fs_mount (type, source, o, err);
+}
+
 /* A detached copy of the host tree at SOURCE (recursive for rbind). */
 static int
 clone_tree (const char *source, bool recursive, struct urun_error *err)
@@ -164,6 +187,8 @@ make_entry_mount (const struct urun_mount *m, const struct urun_rootfs *rootfs,
   const char *type = m->type;
   int fd;
 
+  if (strcmp (type, "overlay") == 0)
+    return urun_overlay_make_mount (m, rootfs, o, err);
   if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
     {
       if (!is_fs_type ("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC))
@@ -273,12 +298,20 @@ urun_prepare_rootfs (const struct urun_spec *spec, struct urun_rootfs *rootfs,
   unsigned long propagation = root_propagation (spec);
 
   /* Nothing we mount may propagate back to the host: start from a slave
-   * (or private) copy of every mount, whatever the host's "/" is. */
-  if (mount (NULL, "/", NULL, MS_REC | (propagation == MS_SHARED ? MS_SLAVE : propagation), NULL) < 0)
+   * (or private) copy of every mount, whatever the host's "/" is. Shared
+   * and unbindable are set on the new root after pivot_root: an unbindable
+   * rootfs could not be bound onto itself below (EINVAL). mount(2) */
+  if (propagation == MS_SHARED)
+    propagation = MS_SLAVE;
+  else if (propagation == MS_UNBINDABLE)
+    propagation = MS_PRIVATE;
+  if (mount (NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
     return urun_set_error (err, errno, "make `/` %s", propagation == MS_PRIVATE ? "private" : "slave");
   /* pivot_root(2) needs the new root to be a mount point. */
   if (mount (rootfs->path, rootfs->path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return urun_set_error (err, errno, "bind rootfs `%s`", rootfs->path);
+  if (urun_overlay_rootfs (spec, rootfs, err) < 0)
+    return -1;
   rootfs->root_fd = open (rootfs->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfs->root_fd < 0)
     return urun_set_error (err, errno, "open rootfs `%s`", rootfs->path);
@@ -399,6 +432,7 @@ urun_finish_rootfs (const struct urun_spec *spec, struct urun_rootfs *rootfs,
                     bool no_pivot, struct urun_error *err)
 {
   cleanup_close int root_fd = TAKE_FD (rootfs->root_fd);
+  unsigned long propagation;
 
   if (protect_paths (spec, root_fd, err) < 0)
     return -1;
@@ -411,8 +445,10 @@ urun_finish_rootfs (const struct urun_spec *spec, struct urun_rootfs *rootfs,
     }
   if ((no_pivot ? move_into (rootfs->path, err) : pivot_into (root_fd, err)) < 0)
     return -1;
-  if (root_propagation (spec) == MS_SHARED
-      && mount (NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
-    return urun_set_error (err, errno, "make `/` shared");
+  propagation = root_propagation (spec);
+  if ((propagation == MS_SHARED || propagation == MS_UNBINDABLE)
+      && mount (NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
+    return urun_set_error (err, errno, "make `/` %s",
+                           propagation == MS_SHARED ? "shared" : "unbindable");
   return 0;
 }

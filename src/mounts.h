@@ -14,7 +14,10 @@ struct urun_rootfs
   const char *bundle; /* relative mount sources are relative to it */
   bool in_user_namespace; /* mounts are limited: no mknod, no new sysfs */
   int root_fd;        /* O_PATH of the rootfs bind mount, set by prepare */
+  int sync_fd;        /* to urun, which starts fuse-overlayfs (overlay.h) */
 };
+
+struct urun_mount_options;
 
 /* Make "/" private (or rootfsPropagation), bind the rootfs onto itself and
  * mount everything in spec->mounts, then the devices.
@@ -27,6 +30,13 @@ int urun_prepare_rootfs (const struct urun_spec *spec, struct urun_rootfs *rootf
  * NO_PIVOT, MS_MOVE + chroot). Closes rootfs->root_fd. */
 int urun_finish_rootfs (const struct urun_spec *spec, struct urun_rootfs *rootfs,
                         bool no_pivot, struct urun_error *err);
+
+/* A new, detached mount of filesystem TYPE with O's parameters and
+ * attributes (fsopen, fsconfig, fsmount); errors carry the filesystem's own
+ * explanation from the fs context log. */
+int urun_make_fs_mount (const char *type, const char *source,
+                        const struct urun_mount_options *o,
+                        struct urun_error *err);
 
 /* Mount tree FD (from open_tree or fsmount) on TARGET_FD, an O_PATH fd. */
 int urun_move_mount (int fd, int target_fd, const char *what,

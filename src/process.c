@@ -228,18 +228,18 @@ set_identity (const struct urun_process *p, struct urun_error *err)
   return 0;
 }
 
-/* chdir, then make sure the result is inside the root: a cwd reached
- * through a leaked host fd ("/proc/self/fd/N") is outside it, and getcwd(3)
- * then fails with ENOENT (glibc 2.27+; the kernel's "(unreachable)").
- * This is the CVE-2024-21626 class. */
+/* chdir, then (CHECK) make sure the result is inside the root: a cwd
+ * reached through a leaked host fd ("/proc/self/fd/N") is outside it, and
+ * getcwd(3) then fails with ENOENT (glibc 2.27+; the kernel's
+ * "(unreachable)"). This is the CVE-2024-21626 class. */
 static int
-enter_cwd (const char *cwd, struct urun_error *err)
+enter_cwd (const char *cwd, bool check, struct urun_error *err)
 {
   char buf[PATH_MAX];
 
   if (chdir (cwd) < 0)
     return urun_set_error (err, errno, "process.cwd `%s`", cwd);
-  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+  if (check && (getcwd (buf, sizeof buf) == NULL || buf[0] != '/'))
     return urun_set_error (err, 0, "process.cwd `%s` is outside the container", cwd);
   return 0;
 }
@@ -264,10 +264,13 @@ find_executable (const struct urun_process *p, char **out,
 
   if (strchr (name, '/'))
     {
-      if (access (name, X_OK) < 0)
+      /* access(2) grants X_OK on a directory; execve(2) then fails with EACCES. */
+      int e = access (name, X_OK) < 0 ? errno : urun_is_executable (name) ? 0 : EACCES;
+
+      if (e != 0)
         {
-          urun_set_error (err, errno, "process.args[0] `%s`", name);
-          err->exit_status = errno == ENOENT ? 127 : 126;
+          urun_set_error (err, e, "process.args[0] `%s`", name);
+          err->exit_status = e == ENOENT ? 127 : 126;
           return -1;
         }
       *out = xstrdup (name);
@@ -358,11 +361,20 @@ int
 urun_process_prepare (const struct urun_process *p,
                       struct urun_process_setup *s, struct urun_error *err)
 {
+  const char *cwd = p->cwd ? p->cwd : "/";
+  bool is_cwd_checked;
+
   s->listener_fd = -1;
   if (close_fds_except (3 + s->preserve_fds, s->keep, s->n_keep, err) < 0
       || keep_preserved_fds (s->preserve_fds, err) < 0)
     return -1;
   if (urun_caps_limit_bounding (&p->capabilities, err) < 0)
+    return -1;
+  /* A filter that goes in this early may deny getcwd(2) (runtime-tools'
+   * linux_seccomp does): check the cwd before it, and below only enter it
+   * again as the process's user. */
+  is_cwd_checked = !p->no_new_privileges && s->seccomp != NULL;
+  if (is_cwd_checked && enter_cwd (cwd, true, err) < 0)
     return -1;
   if (!p->no_new_privileges && install_seccomp (s, err) < 0)
     return -1;
@@ -371,7 +383,7 @@ urun_process_prepare (const struct urun_process *p,
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_set_error (err, errno, "process.noNewPrivileges");
   umask (p->user.has_umask ? p->user.umask : 022);
-  if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
+  if (enter_cwd (cwd, !is_cwd_checked, err) < 0)
     return -1;
   s->env = env_with_home (p);
   if (find_executable (p, &s->exec_path, err) < 0)

@@ -7,8 +7,10 @@
 #define _GNU_SOURCE
 #include "selfclone.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -189,6 +191,35 @@ copy_binary (int out_fd, int in_fd, off_t size, struct urun_error *err)
   return 0;
 }
 
+/* How much of the binary execve(2) and ld.so read: the ELF and program
+ * headers and what the segments map, rounded up to a page. Section headers,
+ * symbols and debug info (three quarters of a debugoptimized build) stay
+ * behind; the loaders never look at them. elf(5). Any surprise: the whole
+ * file. */
+static off_t
+image_size (int fd, off_t size)
+{
+  char buf[4096] __attribute__ ((aligned (8)));
+  const ElfW (Ehdr) *eh = (const void *) buf;
+  const long page = sysconf (_SC_PAGESIZE);
+  ssize_t n = pread (fd, buf, sizeof buf, 0);
+  off_t end;
+
+  if (n < (ssize_t) sizeof *eh || memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0
+      || eh->e_phentsize != sizeof (ElfW (Phdr))
+      || eh->e_phoff > (size_t) n || eh->e_phnum > ((size_t) n - eh->e_phoff) / sizeof (ElfW (Phdr)))
+    return size;
+  end = (off_t) (eh->e_phoff + eh->e_phnum * sizeof (ElfW (Phdr)));
+  for (int i = 0; i < eh->e_phnum; i++)
+    {
+      const ElfW (Phdr) *ph = (const void *) (buf + eh->e_phoff + i * sizeof *ph);
+      if ((off_t) (ph->p_offset + ph->p_filesz) > end)
+        end = (off_t) (ph->p_offset + ph->p_filesz);
+    }
+  end = (end + page - 1) / page * page;
+  return end < size ? end : size;
+}
+
 /* A read-only clone of the binary's mount, made with the mount API
  * (open_tree, Linux 5.2; mount_setattr, Linux 5.12; ENOSYS before) and
  * never attached: it lives in an anonymous mount namespace, appears in no
@@ -289,6 +320,9 @@ clone_legacy (int exe_fd, struct urun_error *err)
   return fd;
 }
 
+/* A sealed copy in memory. execveat(2) may run it through this very
+ * read-write fd: a file made by memfd_create(2) does not count as open for
+ * writing (no ETXTBSY), unlike the O_TMPFILE copy below. */
 static int
 clone_memfd (int exe_fd, off_t size, struct urun_error *err)
 {
@@ -392,8 +426,8 @@ make_clone (enum clone_kind kind, int exe_fd, struct urun_error *err)
   if (fstat (exe_fd, &st) < 0)
     return urun_set_error (err, errno, "stat `/proc/self/exe`");
   if (kind == KIND_MEMFD)
-    return clone_memfd (exe_fd, st.st_size, err);
-  return clone_tmpfile (exe_fd, st.st_size, err);
+    return clone_memfd (exe_fd, image_size (exe_fd, st.st_size), err);
+  return clone_tmpfile (exe_fd, image_size (exe_fd, st.st_size), err);
 }
 
 /* Only returns on failure. The fd is close-on-exec: execveat(2) with
@@ -407,6 +441,7 @@ exec_clone (int fd, enum clone_kind kind, char **argv, struct urun_error *err)
   snprintf (marker, sizeof marker, "%s:%d", kind_names[kind], (int) getpid ());
   if (setenv (MARKER_ENV, marker, 1) < 0)
     return urun_set_error (err, errno, "set %s", MARKER_ENV);
+  fflush (NULL);
   execveat (fd, "", argv, environ, AT_EMPTY_PATH);
   saved = errno;
   unsetenv (MARKER_ENV);
@@ -487,6 +522,9 @@ urun_ensure_cloned_binary (int argc, char **argv, struct urun_error *err)
       return 0;
     }
   exe_fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  /* An execute-only binary (mode 0111) can still be cloned by mount. */
+  if (exe_fd < 0 && errno == EACCES)
+    exe_fd = open ("/proc/self/exe", O_PATH | O_CLOEXEC);
   if (exe_fd < 0)
     return urun_set_error (err, errno, "protect the urun binary: open `/proc/self/exe`");
   if (ran != KIND_NONE)

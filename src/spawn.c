@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "namespaces.h"
+#include "overlay.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -37,8 +38,7 @@ urun_launch_undo (struct urun_launch *c)
   if (c->id != NULL)
     {
       struct urun_error ignored = URUN_ERROR_INIT;
-      urun_cgroup_destroy (&c->cgroup, &ignored);
-      urun_clear_error (&ignored);
+      urun_cgroup_undo (&c->cgroup);
       urun_state_remove_dir (c->root_fd, c->id, &ignored);
       urun_clear_error (&ignored);
     }
@@ -91,6 +91,7 @@ run_create_hooks (const struct urun_bundle *b, const char *id, int sync_fd,
 
   if (urun_sync_expect (sync_fd, URUN_SYNC_CREATE_HOOKS, NULL, err) < 0)
     return -1;
+  urun_test_pause_at ("hooks");
   state = urun_state_json_of_spec (b->spec, id, pid, b->path, "creating");
   if (urun_run_hooks (b->spec, URUN_HOOK_PRESTART, state, err) < 0
       || urun_run_hooks (b->spec, URUN_HOOK_CREATE_RUNTIME, state, err) < 0)
@@ -149,6 +150,8 @@ serve_child (const struct urun_bundle *b, const char *id, int sync_fd, pid_t chi
         return -1;
     }
   c->pid = init_pid;
+  if (urun_overlay_serve (b->spec, b->rootfs, sync_fd, init_pid, c->dir_fd, err) < 0)
+    return -1;
   if (urun_hooks_at_create (b->spec) && run_create_hooks (b, id, sync_fd, init_pid, err) < 0)
     return -1;
   if (b->spec->process.terminal && receive_terminal (sync_fd, c, err) < 0)

@@ -21,6 +21,11 @@ enum urun_sync_type
   URUN_SYNC_READY,        /* child -> parent: set up, waiting to start */
   URUN_SYNC_START,        /* parent -> child: exec the process now (`run`) */
   URUN_SYNC_ERROR,        /* child -> parent: errnum + message, then _exit */
+  /* One per overlay mount (overlay.c), in mount order, rootfs first: */
+  URUN_SYNC_OVERLAY,         /* child -> parent: mounted by the kernel (0) or fuse (1) */
+  URUN_SYNC_OVERLAY_FUSE,    /* child -> parent: its /dev/fuse (an fd) */
+  URUN_SYNC_OVERLAY_STARTED, /* parent -> child: fuse-overlayfs runs on it */
+  URUN_SYNC_OVERLAY_READY,   /* child -> parent: and it answers */
 };
 
 /* Send a message; VALUE is a pid for URUN_SYNC_INIT_PID, else 0. */

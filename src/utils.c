@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/magic.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -228,4 +231,27 @@ urun_write_procfs (int fd, const char *path, const char *str,
   if (urun_write_all (fd, str, strlen (str)) < 0)
     return urun_set_error (err, errno, "write `%s`", path);
   return 0;
+}
+
+void
+urun_test_pause_at (const char *stage)
+{
+  const char *want = getenv ("URUN_TEST_PAUSE_AT");
+  struct timespec limit = { .tv_sec = 60 };
+  char name[16] = "";
+  sigset_t cont, old;
+
+  if (want == NULL || strcmp (want, stage) != 0)
+    return;
+  /* Not SIGSTOP: the container's pid 1 ignores it from inside its pid
+   * namespace. A blocked signal is never ignored, even by a namespace's
+   * init, so it waits for SIGCONT (or 60 s) in sigtimedwait(2). */
+  sigemptyset (&cont);
+  sigaddset (&cont, SIGCONT);
+  sigprocmask (SIG_BLOCK, &cont, &old);
+  prctl (PR_GET_NAME, name, 0, 0, 0);
+  prctl (PR_SET_NAME, "urun-paused", 0, 0, 0);
+  sigtimedwait (&cont, NULL, &limit);
+  prctl (PR_SET_NAME, name, 0, 0, 0);
+  sigprocmask (SIG_SETMASK, &old, NULL);
 }

@@ -48,4 +48,12 @@ bool urun_is_executable (const char *path);
 int urun_write_procfs (int fd, const char *path, const char *str,
                        struct urun_error *err);
 
+/* Test-only, for tests/integration/faults.bats: with URUN_TEST_PAUSE_AT=STAGE
+ * in the environment, the process waits on reaching STAGE, named
+ * `urun-paused` (comm), until SIGCONT or 60 s, so that a test can SIGKILL
+ * urun there. Stages: "userns" and "mounts" (container process, after that
+ * setup step), "exec" (container process, right before execve), "hooks"
+ * (urun, before prestart/createRuntime). */
+void urun_test_pause_at (const char *stage);
+
 #endif

@@ -2,7 +2,8 @@
 # setup.sh [BUNDLE_DIR]
 #
 # Prepare a Debian bookworm machine (as root) to build and test urun:
-# install the packages, create the rootless test user, open /dev/fuse and
+# install the packages, build CRIU 4.1.1 (tests/build-criu.sh), create the
+# rootless test user, open /dev/fuse and
 # /dev/net/tun to it, and build the default busybox bundle at BUNDLE_DIR
 # (default: ${URUN_TEST_CACHE:-/tmp/urun-test-cache}/bundle).
 # Idempotent: a second run changes nothing.
@@ -18,6 +19,10 @@ PACKAGES=(
 	# run and test
 	uidmap busybox-static bats jq util-linux procps iproute2 valgrind file tmux
 	golang-github-containers-common # podman's default seccomp profile
+	# overlay fallback for unprivileged users (overlay.bats)
+	fuse-overlayfs fuse3
+	# rootless podman with urun (tests/podman-scenarios.sh), man pages
+	podman conmon slirp4netns fuse-overlayfs go-md2man
 	# benchmark
 	hyperfine time crun runc
 )
@@ -108,6 +113,9 @@ main() {
 	local bundle=${1:-${URUN_TEST_CACHE:-/tmp/urun-test-cache}/bundle}
 	[ "$(id -u)" -eq 0 ] || { log "must run as root"; exit 1; }
 	install_packages
+	# CRIU 4.1.1 into /opt/urun-criu (bookworm's 3.17.1 fails on this kernel);
+	# meson finds its criu.pc there.
+	bash "$TESTS_DIR/build-criu.sh"
 	setup_user
 	open_devices
 	build_bundle "$bundle"

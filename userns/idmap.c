@@ -13,6 +13,7 @@
 
 #include "../src/cleanup.h"
 #include "../src/utils.h"
+#include "newidmap.h"
 
 extern char **environ;
 
@@ -39,15 +40,16 @@ urun_format_id_map (const struct urun_id_mapping *map, size_t n)
   return text;
 }
 
-/* May we write this map without a setuid helper? Root may write any map;
- * an unprivileged user only one line mapping its own effective ID.
- * user_namespaces(7), "Defining user and group ID mappings". */
-static bool
-can_write_directly (const struct urun_id_mapping *map, size_t n, unsigned own_id)
+/* Root may write any map; an unprivileged user only one line mapping its
+ * own effective ID. user_namespaces(7), "Defining user and group ID
+ * mappings". */
+bool
+urun_id_map_needs_helper (const struct urun_id_mapping *map, size_t n,
+                          unsigned own_id)
 {
-  if (geteuid () == 0)
-    return true;
-  return n == 1 && map[0].size == 1 && map[0].host_id == own_id;
+  if (geteuid () == 0 || n == 0)
+    return false;
+  return !(n == 1 && map[0].size == 1 && map[0].host_id == own_id);
 }
 
 /* Kernel: a map is written once, by one write(2) of the whole text.
@@ -60,21 +62,6 @@ write_map_file (pid_t pid, const char *file, const char *text,
 
   snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
   return urun_write_file_at (AT_FDCWD, path, text, err);
-}
-
-static const char *
-find_tool (const char *tool)
-{
-  static char path[256];
-  const char *dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin" };
-
-  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-    {
-      snprintf (path, sizeof path, "%s/%s", dirs[i], tool);
-      if (urun_is_executable (path))
-        return path;
-    }
-  return NULL;
 }
 
 /* argv: TOOL PID (CONTAINER HOST SIZE)... */
@@ -96,19 +83,20 @@ helper_argv (const char *tool, pid_t pid, const struct urun_id_mapping *map, siz
 }
 
 static int
-spawn_helper (const char *tool, pid_t pid, const struct urun_id_mapping *map,
-              size_t n, struct map_helper *helper, struct urun_error *err)
+spawn_helper (enum urun_idmap_tool which, pid_t pid,
+              const struct urun_id_mapping *map, size_t n,
+              struct map_helper *helper, struct urun_error *err)
 {
-  const char *path = find_tool (tool);
+  const char *tool = urun_idmap_tool_name (which);
   cleanup_strv char **argv = NULL;
   posix_spawn_file_actions_t actions;
+  char path[256];
   int pipefd[2];
   int r;
 
-  if (path == NULL)
-    return urun_set_error (err, ENOENT,
-                           "`%s` not found: a user namespace with more than your own ID needs it (Debian package `uidmap`)",
-                           tool);
+  /* urun_check_id_mappings said why, before any namespace existed. */
+  if (!urun_find_idmap_tool (which, path, sizeof path))
+    return urun_set_error (err, ENOENT, "`%s` not found", tool);
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return urun_set_error (err, errno, "create pipe for `%s`", tool);
   argv = helper_argv (tool, pid, map, n);
@@ -159,8 +147,8 @@ urun_write_id_maps (pid_t pid, const struct urun_id_mapping *uids,
   size_t n_helpers = 0;
   int ret = 0;
 
-  if (n_gids > 0 && !can_write_directly (gids, n_gids, getegid ()))
-    ret = spawn_helper ("newgidmap", pid, gids, n_gids, &helpers[n_helpers++], err);
+  if (urun_id_map_needs_helper (gids, n_gids, getegid ()))
+    ret = spawn_helper (URUN_NEWGIDMAP, pid, gids, n_gids, &helpers[n_helpers++], err);
   else if (n_gids > 0)
     {
       cleanup_free char *text = urun_format_id_map (gids, n_gids);
@@ -170,8 +158,8 @@ urun_write_id_maps (pid_t pid, const struct urun_id_mapping *uids,
         return -1;
       ret = write_map_file (pid, "gid_map", text, err);
     }
-  if (ret == 0 && n_uids > 0 && !can_write_directly (uids, n_uids, geteuid ()))
-    ret = spawn_helper ("newuidmap", pid, uids, n_uids, &helpers[n_helpers++], err);
+  if (ret == 0 && urun_id_map_needs_helper (uids, n_uids, geteuid ()))
+    ret = spawn_helper (URUN_NEWUIDMAP, pid, uids, n_uids, &helpers[n_helpers++], err);
   else if (ret == 0 && n_uids > 0)
     {
       cleanup_free char *text = urun_format_id_map (uids, n_uids);

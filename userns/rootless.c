@@ -1,10 +1,8 @@
-/* rootless.c: default user namespace and mappings for unprivileged callers. */
+/* rootless.c: default user namespace and mappings for unprivileged callers,
+ * and the identity modes. */
 #define _GNU_SOURCE
 #include "rootless.h"
 
-#include <errno.h>
-#include <pwd.h>
-#include <shadow/subid.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,59 +10,7 @@
 #include "../src/cleanup.h"
 #include "../src/log.h"
 #include "../src/utils.h"
-
-int
-urun_subid_mappings (bool is_gid, uint32_t first, struct urun_id_mapping **out,
-                     size_t *n, struct urun_error *err)
-{
-  struct passwd *pw = getpwuid (geteuid ());
-  struct subid_range *ranges = NULL;
-  int count;
-  uint32_t next = first;
-
-  *out = NULL;
-  *n = 0;
-  if (pw == NULL)
-    return urun_set_error (err, errno, "look up the name of uid %d", (int) geteuid ());
-  /* libsubid asks the configured source: /etc/subuid or an NSS module
-   * (`subid:` in nsswitch.conf), which hand-parsing would miss. */
-  count = is_gid ? subid_get_gid_ranges (pw->pw_name, &ranges)
-                 : subid_get_uid_ranges (pw->pw_name, &ranges);
-  if (count <= 0)
-    {
-      free (ranges);
-      return 0;
-    }
-  *out = xmalloc0 (count * sizeof (struct urun_id_mapping));
-  for (int i = 0; i < count; i++)
-    {
-      (*out)[i] = (struct urun_id_mapping){ next, (uint32_t) ranges[i].start,
-                                            (uint32_t) ranges[i].count };
-      next += (uint32_t) ranges[i].count;
-    }
-  *n = (size_t) count;
-  free (ranges);
-  return 0;
-}
-
-/* The caller's own ID as root, then its subordinate range(s). */
-static int
-default_mappings (bool is_gid, struct urun_id_mapping **out, size_t *n,
-                  struct urun_error *err)
-{
-  cleanup_free struct urun_id_mapping *sub = NULL;
-  size_t n_sub = 0;
-  uint32_t own = is_gid ? getegid () : geteuid ();
-
-  if (urun_subid_mappings (is_gid, 1, &sub, &n_sub, err) < 0)
-    return -1;
-  *out = xmalloc0 ((n_sub + 1) * sizeof (struct urun_id_mapping));
-  (*out)[0] = (struct urun_id_mapping){ 0, own, 1 };
-  if (n_sub)
-    memcpy (*out + 1, sub, n_sub * sizeof (struct urun_id_mapping));
-  *n = n_sub + 1;
-  return 0;
-}
+#include "mappings.h"
 
 static void
 add_user_namespace (struct urun_spec *spec)
@@ -73,24 +19,118 @@ add_user_namespace (struct urun_spec *spec)
 
   l->namespaces = xrealloc (l->namespaces, (l->n_namespaces + 1) * sizeof (struct urun_namespace));
   l->namespaces[l->n_namespaces++] = (struct urun_namespace){ .type = URUN_NS_USER };
-  urun_debug ("rootless: the spec has no user namespace; adding one");
+  urun_debug ("userns: the spec has no user namespace; adding one");
+}
+
+/* One short line per run, however many maps fell back; said once the
+ * spec passed its checks, so that an error stays the only line. */
+static void
+say_single_id (bool no_uids, bool no_gids)
+{
+  static bool said;
+  cleanup_free char *name = NULL;
+
+  if (said || (!no_uids && !no_gids))
+    return;
+  said = true;
+  name = urun_caller_name ();
+  urun_warn ("no subordinate %s for `%s`: mapping only your own ID (see `urun check`)",
+             no_uids && no_gids ? "IDs" : no_uids ? "uids" : "gids", name);
+}
+
+static int
+set_mappings (struct urun_spec *spec, enum urun_userns_mode mode, bool replace,
+              bool *no_uids, bool *no_gids, struct urun_error *err)
+{
+  struct urun_linux *l = &spec->linux_;
+
+  if (replace || l->n_uid_mappings == 0)
+    {
+      free (l->uid_mappings);
+      l->uid_mappings = NULL;
+      if (urun_build_id_mappings (mode, false, &l->uid_mappings, &l->n_uid_mappings, no_uids, err) < 0)
+        return -1;
+    }
+  if (replace || l->n_gid_mappings == 0)
+    {
+      free (l->gid_mappings);
+      l->gid_mappings = NULL;
+      if (urun_build_id_mappings (mode, true, &l->gid_mappings, &l->n_gid_mappings, no_gids, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* keep-id: the templates' root user becomes the caller; a spec that names
+ * another user keeps it (podman sets the caller too). */
+static void
+keep_caller_identity (struct urun_spec *spec)
+{
+  struct urun_user *u = &spec->process.user;
+
+  if (!spec->has_process || u->uid != 0 || u->gid != 0)
+    return;
+  u->uid = geteuid ();
+  u->gid = getegid ();
+  urun_debug ("userns: keep-id: the process runs as %d:%d", (int) u->uid, (int) u->gid);
+}
+
+static int
+get_mode (const struct urun_spec *spec, const char *flag,
+          enum urun_userns_mode *mode, struct urun_error *err)
+{
+  const char *value = flag ? flag : urun_spec_annotation (spec, URUN_USERNS_ANNOTATION);
+
+  *mode = URUN_USERNS_SPEC;
+  if (value == NULL || urun_parse_userns_mode (value, mode))
+    return 0;
+  if (flag)
+    return urun_set_error (err, 0, "--userns: expected `auto` or `keep-id`, not `%s`", value);
+  return urun_set_error (err, 0, "config.json: annotations.%s: expected `auto` or `keep-id`, not `%s`",
+                         URUN_USERNS_ANNOTATION, value);
+}
+
+static int
+adapt (struct urun_spec *spec, const char *mode_flag, bool *no_uids,
+       bool *no_gids, struct urun_error *err)
+{
+  const struct urun_namespace *user = urun_spec_namespace (spec, URUN_NS_USER);
+  enum urun_userns_mode mode;
+
+  if (get_mode (spec, mode_flag, &mode, err) < 0)
+    return -1;
+  if (mode == URUN_USERNS_SPEC && geteuid () == 0)
+    return 0;
+  if (user != NULL && user->path != NULL)
+    {
+      if (mode != URUN_USERNS_SPEC)
+        return urun_set_error (err, 0, "%s: a joined user namespace (`%s`) keeps its own mappings",
+                               mode_flag ? "--userns" : "config.json: annotations." URUN_USERNS_ANNOTATION,
+                               user->path);
+      return 0;
+    }
+  if (user == NULL)
+    add_user_namespace (spec);
+  if (mode != URUN_USERNS_SPEC && (spec->linux_.n_uid_mappings || spec->linux_.n_gid_mappings))
+    urun_debug ("userns: %s replaces the spec's mappings", mode == URUN_USERNS_AUTO ? "auto" : "keep-id");
+  if (set_mappings (spec, mode == URUN_USERNS_SPEC ? URUN_USERNS_AUTO : mode,
+                    mode != URUN_USERNS_SPEC, no_uids, no_gids, err) < 0)
+    return -1;
+  if (mode == URUN_USERNS_KEEP_ID)
+    keep_caller_identity (spec);
+  return 0;
 }
 
 int
-urun_rootless_adapt_spec (struct urun_spec *spec, struct urun_error *err)
+urun_rootless_adapt_spec (struct urun_spec *spec, const char *mode_flag,
+                          struct urun_error *err)
 {
-  struct urun_linux *l = &spec->linux_;
-  const struct urun_namespace *user = urun_spec_namespace (spec, URUN_NS_USER);
+  bool no_uids = false, no_gids = false;
 
-  if (geteuid () == 0)
-    return 0;
-  if (user == NULL)
-    add_user_namespace (spec);
-  else if (user->path != NULL)
-    return 0; /* joined: its maps exist already */
-  if (l->n_uid_mappings == 0 && default_mappings (false, &l->uid_mappings, &l->n_uid_mappings, err) < 0)
+  if (adapt (spec, mode_flag, &no_uids, &no_gids, err) < 0
+      || urun_check_id_mappings (spec, err) < 0
+      || urun_check_mapped_ids (spec, err) < 0)
     return -1;
-  if (l->n_gid_mappings == 0 && default_mappings (true, &l->gid_mappings, &l->n_gid_mappings, err) < 0)
-    return -1;
+  say_single_id (no_uids, no_gids);
   return 0;
 }

@@ -85,14 +85,43 @@ on_scalar (void *ctx)
   return 1;
 }
 
-static int on_null (void *c) { return on_scalar (c); }
-static int on_bool (void *c, int b) { (void) b; return on_scalar (c); }
-static int on_number (void *c, const char *s, size_t n)
-{ (void) s; (void) n; return on_scalar (c); }
-static int on_string (void *c, const unsigned char *s, size_t n)
-{ (void) s; (void) n; return on_scalar (c); }
-static int on_key (void *c, const unsigned char *s, size_t n)
-{ (void) c; (void) s; (void) n; return 1; }
+static int
+on_null (void *ctx)
+{
+  return on_scalar (ctx);
+}
+
+static int
+on_bool (void *ctx, int value)
+{
+  (void) value;
+  return on_scalar (ctx);
+}
+
+static int
+on_number (void *ctx, const char *s, size_t len)
+{
+  (void) s;
+  (void) len;
+  return on_scalar (ctx);
+}
+
+static int
+on_string (void *ctx, const unsigned char *s, size_t len)
+{
+  (void) s;
+  (void) len;
+  return on_scalar (ctx);
+}
+
+static int
+on_key (void *ctx, const unsigned char *s, size_t len)
+{
+  (void) ctx;
+  (void) s;
+  (void) len;
+  return 1;
+}
 
 static const yajl_callbacks depth_callbacks = {
   .yajl_null = on_null,
@@ -237,10 +266,11 @@ read_client (struct client *c, bool *is_too_large)
     {
       ssize_t n;
 
-      if (c->len >= MAX_REQUEST)
-        return *is_too_large = true;
-      if (grow (c, c->len + 4096 + 1) < 0)
-        return *is_too_large = true;
+      if (c->len >= MAX_REQUEST || grow (c, c->len + 4096 + 1) < 0)
+        {
+          *is_too_large = true;
+          return true;
+        }
       n = recv (c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
       if (n < 0 && errno == EINTR)
         continue;
@@ -306,7 +336,8 @@ urun_api_event (struct urun_api *api, int fd, uint32_t events, int64_t now_ms)
   if (c == NULL || !read_client (c, &is_too_large))
     return;
   if (is_too_large)
-    answer (api, c, "{\"error\":{\"desc\":\"bad request: too large message\"}}");
+    answer (api, c,
+            "{\"error\":{\"desc\":\"bad request: too large message\"}}");
   else
     answer_request (api, c);
 }

@@ -1,11 +1,13 @@
 /* frame.c: frames between the tap and libslirp.  With the virtio-net header
-   (--offload) the namespace's kernel sends TCP super-frames of up to 64 KiB
-   with a partial checksum, which we complete; libslirp, told an MTU of
-   65520, answers with 64 KiB segments once we raise the MSS in the
-   namespace's SYNs, and we hand those to the tap as GSO frames for its
-   kernel to split.  Either way one read or write carries up to 44 frames'
-   worth of a 1500-byte MTU.  virtio-v1.2 §5.1.6, Documentation/networking/
-   tuntap.rst. */
+   (--offload, the default) the namespace's kernel sends TCP super-frames of
+   up to 64 KiB with a partial checksum, which we complete; libslirp, told
+   an MTU of 65520, answers with 64 KiB segments once we raise the MSS the
+   namespace offers in its SYNs, and we hand those to the tap as GSO frames
+   for its kernel to split.  One read or write then carries up to 44
+   frames' worth of a 1500-byte MTU.  Frames we write are marked "checksum
+   partial" so the namespace's kernel trusts libslirp's checksum instead of
+   verifying it again.  virtio-v1.2 §5.1.6 (struct virtio_net_hdr),
+   Documentation/networking/tuntap.rst. */
 #define _GNU_SOURCE
 #include "frame.h"
 
@@ -25,10 +27,20 @@
 #define TCPOPT_MSS 2
 #define IPV4_MF 0x2000
 
+/* The largest MSS we let libslirp's SYNs offer the namespace.  libslirp
+   has no window scaling, so its receive window is at most 65535 bytes: at a
+   jumbo MTU the namespace would send one 64 KiB segment and wait for its
+   ACK.  Two segments per window keep both sides busy at once (measured at
+   MTU 65520: 6.6 -> 8.2 Gbit/s namespace -> host; bench/slirp.sh).  The
+   other way the namespace's own window pacing decides, so its offer to
+   libslirp is left as it is. */
+#define NAMESPACE_MSS_MAX 32000
+
 /* Where the layers of an IPv4/IPv6 frame start. */
 struct layers
 {
   bool is_ipv6;
+  bool is_fragment; /* an IPv4 fragment: no L4 header to speak of */
   uint8_t proto;
   size_t l4_off;  /* offset of the TCP/UDP header in the frame */
   size_t ip_end;  /* ETH_HLEN + the IP packet's length */
@@ -105,6 +117,7 @@ parse_layers (const uint8_t *f, size_t len, struct layers *l)
   if (type == ETHERTYPE_V4 && (f[ETH_HLEN] >> 4) == 4)
     {
       l->is_ipv6 = false;
+      l->is_fragment = (get16 (f + ETH_HLEN + 6) & 0x3fff) != 0;
       l->proto = f[ETH_HLEN + 9];
       l->l4_off = ETH_HLEN + (size_t) (f[ETH_HLEN] & 0x0f) * 4;
       l->ip_end = ETH_HLEN + get16 (f + ETH_HLEN + 2);
@@ -114,6 +127,7 @@ parse_layers (const uint8_t *f, size_t len, struct layers *l)
       /* Only a TCP/UDP header right after the fixed header: what the
          kernel's GSO and libslirp produce. */
       l->is_ipv6 = true;
+      l->is_fragment = false;
       l->proto = f[ETH_HLEN + 6];
       l->l4_off = ETH_HLEN + 40;
       l->ip_end = ETH_HLEN + 40 + get16 (f + ETH_HLEN + 4);
@@ -151,21 +165,15 @@ update_checksum (uint8_t *field, uint16_t old, uint16_t new)
   put16 (field, (uint16_t) ~urun_csum_fold (sum));
 }
 
-/* A SYN from the namespace offers MSS = its MTU - 40 (IPv4) or - 60 (IPv6);
-   offer libslirp the MSS of its own, larger MTU instead, so it sends 64 KiB
-   segments that we write as GSO frames.  Smaller offers (an MSS clamp) are
-   left alone.  IS_CSUM_PENDING: the checksum is computed afterwards. */
-static void
-raise_mss (const struct urun_frame_io *io, uint8_t *f,
-           const struct layers *l, bool is_csum_pending)
+/* The MSS option's value in the options of TCP header TCP (DOFF bytes long)
+   of a SYN, or NULL. */
+static uint8_t *
+find_mss (uint8_t *tcp, size_t doff)
 {
-  uint8_t *tcp = f + l->l4_off;
-  size_t doff = (size_t) (tcp[12] >> 4) * 4, i = 20;
-  unsigned int hdrs = l->is_ipv6 ? 60 : 40;
+  size_t i = 20;
 
-  if (l->proto != PROTO_TCP || !(tcp[13] & TCP_FLAG_SYN)
-      || l->l4_off + doff > l->ip_end)
-    return;
+  if (!(tcp[13] & TCP_FLAG_SYN))
+    return NULL;
   while (i + 1 < doff && tcp[i] != 0)
     {
       if (tcp[i] == 1)
@@ -174,19 +182,37 @@ raise_mss (const struct urun_frame_io *io, uint8_t *f,
           continue;
         }
       if (tcp[i + 1] < 2 || i + tcp[i + 1] > doff)
-        return;
-      if (tcp[i] == TCPOPT_MSS && tcp[i + 1] == 4
-          && get16 (tcp + i + 2) == io->tap_mtu - hdrs)
-        {
-          uint16_t mss = (uint16_t) (io->slirp_mtu - hdrs);
-
-          if (!is_csum_pending)
-            update_checksum (tcp + 16, get16 (tcp + i + 2), mss);
-          put16 (tcp + i + 2, mss);
-          return;
-        }
+        return NULL;
+      if (tcp[i] == TCPOPT_MSS && tcp[i + 1] == 4)
+        return tcp + i + 2;
       i += tcp[i + 1];
     }
+  return NULL;
+}
+
+/* A SYN from the namespace offers MSS = its MTU - 40 (IPv4) or - 60 (IPv6);
+   offer libslirp the MSS of its own, larger MTU instead, so it sends 64 KiB
+   segments that we write as GSO frames.  Smaller offers (an MSS clamp) are
+   left alone.  IS_CSUM_PENDING: the checksum is computed afterwards. */
+static void
+raise_mss (const struct urun_frame_io *io, uint8_t *f,
+            const struct layers *l, bool is_csum_pending)
+{
+  uint8_t *tcp = f + l->l4_off, *opt;
+  size_t doff = (size_t) (tcp[12] >> 4) * 4;
+  unsigned int hdrs = l->is_ipv6 ? 60 : 40, mss, want;
+
+  if (l->proto != PROTO_TCP || l->is_fragment || l->l4_off + doff > l->ip_end
+      || (opt = find_mss (tcp, doff)) == NULL)
+    return;
+  mss = want = get16 (opt);
+  if (mss == io->tap_mtu - hdrs && io->slirp_mtu > io->tap_mtu)
+    want = io->slirp_mtu - hdrs;
+  if (want == mss)
+    return;
+  if (!is_csum_pending)
+    update_checksum (tcp + 16, (uint16_t) mss, (uint16_t) want);
+  put16 (opt, (uint16_t) want);
 }
 
 ssize_t
@@ -261,6 +287,71 @@ write_ipv4_fragments (const struct urun_frame_io *io, const uint8_t *f,
   return (ssize_t) len;
 }
 
+/* The pseudo-header sum (RFC 793 §3.1, RFC 8200 §8.1), folded and not
+   complemented: what a "checksum partial" packet carries in its checksum
+   field for the receiver to finish (or, delivered locally, to trust). */
+static uint16_t
+pseudo_header_sum (const uint8_t *f, const struct layers *l)
+{
+  uint32_t len = (uint32_t) (l->ip_end - l->l4_off);
+  uint8_t tail[8] = { 0, 0, (uint8_t) (len >> 24), (uint8_t) (len >> 16),
+                      (uint8_t) (len >> 8), (uint8_t) len, 0, l->proto };
+  uint64_t sum;
+
+  if (l->is_ipv6)
+    sum = urun_csum_add (0, f + ETH_HLEN + 8, 32);
+  else
+    sum = urun_csum_add (0, f + ETH_HLEN + 12, 8);
+  return urun_csum_fold (urun_csum_add (sum, tail, sizeof tail));
+}
+
+/* A TCP or UDP frame written "checksum partial" (VIRTIO_NET_HDR_F_NEEDS_CSUM):
+   the namespace's kernel marks it CHECKSUM_PARTIAL and, delivering it
+   locally, skips verifying the checksum libslirp already computed
+   (skb_csum_unnecessary()), work that would otherwise run in our context
+   as the write delivers the frame.  A TCP frame over the MTU also becomes
+   a GSO frame, split by the kernel (SKB_GSO_DODGY: headers checked).  The
+   headers are copied: FRAME is libslirp's. */
+static ssize_t
+write_partial (const struct urun_frame_io *io, const uint8_t *f, size_t len,
+               const struct layers *l)
+{
+  struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM };
+  uint8_t hdr[ETH_HLEN + 60 + 60];
+  bool is_tcp = l->proto == PROTO_TCP;
+  size_t l4_hlen = is_tcp ? (size_t) (f[l->l4_off + 12] >> 4) * 4 : 8;
+  size_t hlen = l->l4_off + l4_hlen;
+  size_t field = l->l4_off + (is_tcp ? 16 : 6);
+  uint8_t *opt;
+  uint16_t sum;
+  struct iovec iov[3] = { { &h, sizeof h }, { hdr, hlen },
+                          { (void *) (f + hlen), len - hlen } };
+
+  if (hlen > sizeof hdr || hlen > l->ip_end || l4_hlen < 8)
+    {
+      struct iovec plain[2] = { { &h, sizeof h }, { (void *) f, len } };
+
+      h.flags = 0;
+      return writev (io->tapfd, plain, 2);
+    }
+  memcpy (hdr, f, hlen);
+  if (is_tcp && (opt = find_mss (hdr + l->l4_off, l4_hlen)) != NULL
+      && get16 (opt) > NAMESPACE_MSS_MAX)
+    put16 (opt, NAMESPACE_MSS_MAX); /* the checksum is redone below */
+  sum = pseudo_header_sum (f, l);
+  memcpy (hdr + field, &sum, 2);
+  h.csum_start = (uint16_t) l->l4_off;
+  h.csum_offset = (uint16_t) (field - l->l4_off);
+  if (is_tcp && len > io->tap_mtu + ETH_HLEN)
+    {
+      h.gso_type = l->is_ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6
+                              : VIRTIO_NET_HDR_GSO_TCPV4;
+      h.hdr_len = (uint16_t) hlen;
+      h.gso_size = (uint16_t) (io->tap_mtu + ETH_HLEN - hlen);
+    }
+  return writev (io->tapfd, iov, 3);
+}
+
 ssize_t
 urun_frame_to_tap (const struct urun_frame_io *io, const uint8_t *f,
                    size_t len)
@@ -271,21 +362,13 @@ urun_frame_to_tap (const struct urun_frame_io *io, const uint8_t *f,
 
   if (!io->has_vnet_hdr)
     return write (io->tapfd, f, len);
-  if (len > io->tap_mtu + ETH_HLEN && parse_layers (f, len, &l))
-    {
-      if (l.proto == PROTO_TCP)
-        {
-          size_t doff = (size_t) (f[l.l4_off + 12] >> 4) * 4;
-
-          /* Complete checksum, so no NEEDS_CSUM; the kernel checks the
-             headers of a header-only GSO frame (SKB_GSO_DODGY). */
-          h.gso_type = l.is_ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6
-                                 : VIRTIO_NET_HDR_GSO_TCPV4;
-          h.hdr_len = (uint16_t) (l.l4_off + doff);
-          h.gso_size = (uint16_t) (io->tap_mtu + ETH_HLEN - l.l4_off - doff);
-        }
-      else if (!l.is_ipv6)
-        return write_ipv4_fragments (io, f, len, &l);
-    }
+  if (!parse_layers (f, len, &l) || l.is_fragment)
+    return writev (io->tapfd, iov, 2);
+  if (l.proto == PROTO_TCP)
+    return write_partial (io, f, len, &l);
+  if (len > io->tap_mtu + ETH_HLEN && !l.is_ipv6)
+    return write_ipv4_fragments (io, f, len, &l);
+  if (l.proto == PROTO_UDP && len <= io->tap_mtu + ETH_HLEN)
+    return write_partial (io, f, len, &l);
   return writev (io->tapfd, iov, 2);
 }

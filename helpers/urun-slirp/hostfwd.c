@@ -16,11 +16,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
@@ -142,7 +145,8 @@ get_int (yajl_val root, const char *key, long long min, long long max)
     return -1;
   if (YAJL_IS_INTEGER (v))
     n = YAJL_GET_INTEGER (v);
-  else if (YAJL_IS_DOUBLE (v) && YAJL_GET_DOUBLE (v) == (long long) YAJL_GET_DOUBLE (v))
+  else if (YAJL_IS_DOUBLE (v)
+           && YAJL_GET_DOUBLE (v) == (long long) YAJL_GET_DOUBLE (v))
     n = (long long) YAJL_GET_DOUBLE (v);
   else
     return -1;
@@ -198,7 +202,8 @@ parse_add (const struct urun_hostfwds *f, yajl_val req, struct fwd *fwd)
   long long gport = get_int (req, "guest_port", 1, 65535);
   char buf[INET_ADDRSTRLEN];
 
-  if (proto == NULL || (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0))
+  if (proto == NULL
+      || (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0))
     return reply_error ("bad request: add_hostfwd: bad arguments.proto");
   fwd->is_udp = strcmp (proto, "udp") == 0;
   if (host == NULL || host[0] == '\0')
@@ -224,6 +229,39 @@ parse_add (const struct urun_hostfwds *f, yajl_val req, struct fwd *fwd)
   return NULL;
 }
 
+/* The fd the next socket(2) gets: the lowest free one (we are
+   single-threaded, so nothing takes it in between), or -1. */
+static int
+lowest_free_fd (void)
+{
+  int fd = fcntl (STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+
+  if (fd >= 0)
+    close (fd);
+  return fd;
+}
+
+/* libslirp 4.7 listens on a forwarded port with a backlog of 1
+   (tcpx_listen()): a burst of clients overflows it and some are reset.  Its
+   socket is FD (see lowest_free_fd()) when that is a listening socket bound
+   to the forward's address; listen(2) again raises the backlog.  Anything
+   else about FD and we leave it alone. */
+static void
+raise_backlog (int fd, const struct fwd *fwd)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  int is_listening = 0;
+  socklen_t optlen = sizeof is_listening;
+
+  if (fd < 0 || fwd->is_udp
+      || getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &is_listening, &optlen) < 0
+      || !is_listening || getsockname (fd, (struct sockaddr *) &ss, &len) < 0
+      || len != addr_len (fwd->family) || memcmp (&ss, &fwd->host, len) != 0)
+    return;
+  listen (fd, SOMAXCONN);
+}
+
 static char *
 reply_id (long long id)
 {
@@ -239,6 +277,7 @@ add_hostfwd (struct urun_hostfwds *f, yajl_val req)
 {
   struct fwd *fwd = calloc (1, sizeof *fwd), **tail;
   char *error;
+  int next_fd = lowest_free_fd ();
 
   if (fwd == NULL)
     return NULL;
@@ -258,6 +297,7 @@ add_hostfwd (struct urun_hostfwds *f, yajl_val req)
       free (fwd);
       return error;
     }
+  raise_backlog (next_fd, fwd);
   fwd->id = f->next_id++;
   for (tail = &f->list; *tail != NULL; tail = &(*tail)->next)
     ;
@@ -265,19 +305,29 @@ add_hostfwd (struct urun_hostfwds *f, yajl_val req)
   return reply_id (fwd->id);
 }
 
+/* An endpoint's address as text (BUF) and its port. */
+static int
+format_endpoint (int family, const void *sa, char *buf, size_t len)
+{
+  const struct sockaddr_in *in = sa;
+  const struct sockaddr_in6 *in6 = sa;
+
+  if (family == AF_INET)
+    {
+      inet_ntop (AF_INET, &in->sin_addr, buf, (socklen_t) len);
+      return ntohs (in->sin_port);
+    }
+  inet_ntop (AF_INET6, &in6->sin6_addr, buf, (socklen_t) len);
+  return ntohs (in6->sin6_port);
+}
+
 static void
 gen_entry (yajl_gen g, const struct fwd *fwd)
 {
   char host[INET6_ADDRSTRLEN], guest[INET6_ADDRSTRLEN];
-  const void *ha = fwd->family == AF_INET ? (const void *) &fwd->host.in.sin_addr
-                                          : (const void *) &fwd->host.in6.sin6_addr;
-  const void *ga = fwd->family == AF_INET ? (const void *) &fwd->guest.in.sin_addr
-                                          : (const void *) &fwd->guest.in6.sin6_addr;
-  uint16_t hp = fwd->family == AF_INET ? fwd->host.in.sin_port : fwd->host.in6.sin6_port;
-  uint16_t gp = fwd->family == AF_INET ? fwd->guest.in.sin_port : fwd->guest.in6.sin6_port;
+  int hp = format_endpoint (fwd->family, &fwd->host, host, sizeof host);
+  int gp = format_endpoint (fwd->family, &fwd->guest, guest, sizeof guest);
 
-  inet_ntop (fwd->family, ha, host, sizeof host);
-  inet_ntop (fwd->family, ga, guest, sizeof guest);
   yajl_gen_map_open (g);
   gen_str (g, "id");
   yajl_gen_integer (g, fwd->id);
@@ -286,11 +336,11 @@ gen_entry (yajl_gen g, const struct fwd *fwd)
   gen_str (g, "host_addr");
   gen_str (g, host);
   gen_str (g, "host_port");
-  yajl_gen_integer (g, ntohs (hp));
+  yajl_gen_integer (g, hp);
   gen_str (g, "guest_addr");
   gen_str (g, guest);
   gen_str (g, "guest_port");
-  yajl_gen_integer (g, ntohs (gp));
+  yajl_gen_integer (g, gp);
   yajl_gen_map_close (g);
 }
 

@@ -78,16 +78,24 @@ stop (struct urun_loop *l, const char *why)
     l->stop_reason = why;
 }
 
-/* SlirpCb.send_packet: a frame for the namespace.  A full or vanished tap
-   drops it; TCP retransmits. */
+/* EBADFD: the tap was detached from its device, which happens when the
+   device is deleted (drivers/net/tun.c).  Anything else (EIO while the
+   interface is down, EAGAIN) only loses the frame. */
+static bool
+is_tap_gone (int errnum)
+{
+  return errnum == EBADFD || errnum == EBADF;
+}
+
+/* SlirpCb.send_packet: a frame for the namespace.  A frame the tap refuses
+   is dropped; TCP retransmits. */
 static ssize_t
 cb_send_packet (const void *buf, size_t len, void *opaque)
 {
   struct urun_loop *l = opaque;
 
-  if (urun_frame_to_tap (&l->io, buf, len) < 0 && errno != EAGAIN
-      && errno != EINTR)
-    stop (l, "tap write failed (the namespace is gone)");
+  if (urun_frame_to_tap (&l->io, buf, len) < 0 && is_tap_gone (errno))
+    stop (l, "tap device gone");
   return (ssize_t) len;
 }
 
@@ -279,7 +287,9 @@ urun_loop_new (const struct urun_slirp_config *cfg, const struct urun_tap *tap,
   l->io.tapfd = tap->fd;
   l->io.has_vnet_hdr = tap->has_vnet_hdr;
   l->io.tap_mtu = cfg->mtu;
-  l->io.slirp_mtu = tap->has_vnet_hdr && cfg->mtu < URUN_FRAME_SLIRP_GSO_MTU
+  /* Segmentation offload both ways: libslirp may then build 64 KiB
+     segments too (frame.c raises the MSS it is offered). */
+  l->io.slirp_mtu = tap->has_tso && cfg->mtu < URUN_FRAME_SLIRP_GSO_MTU
                         ? URUN_FRAME_SLIRP_GSO_MTU : cfg->mtu;
   l->rxbuf = malloc (URUN_FRAME_RX_BUFSIZE);
   if (l->rxbuf == NULL)
@@ -317,7 +327,7 @@ urun_loop_free (struct urun_loop *l)
   free (l);
 }
 
-/* Up to TAP_BATCH frames into libslirp.  EBADFD/EIO: the device is gone. */
+/* Up to TAP_BATCH frames into libslirp. */
 static void
 read_tap (struct urun_loop *l)
 {
@@ -328,13 +338,10 @@ read_tap (struct urun_loop *l)
 
       if (n < 0 && errno == EINTR)
         continue;
-      if (n < 0 && errno == EAGAIN)
-        return;
+      if (n < 0 && is_tap_gone (errno))
+        stop (l, "tap device gone");
       if (n <= 0)
-        {
-          stop (l, "tap read failed (the namespace is gone)");
-          return;
-        }
+        return;
       n = urun_frame_from_tap (&l->io, l->rxbuf, (size_t) n, &frame);
       if (n > 0)
         slirp_input (l->slirp, frame, (int) n);
@@ -379,8 +386,8 @@ run_timers (struct urun_loop *l)
   for (struct slirp_timer *t = l->timers; t != NULL; t = t->next)
     if (t->expire_ms >= 0 && t->expire_ms <= now)
       {
-        /* The callback may re-arm or free other timers, not this list
-           walk's position: libslirp's timers live as long as it does. */
+        /* libslirp 4.7's only timer (IPv6 router advertisements) re-arms
+           itself here; timers are freed only by slirp_cleanup(). */
         t->expire_ms = -1;
         t->cb (t->cb_opaque);
       }

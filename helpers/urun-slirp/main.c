@@ -207,8 +207,8 @@ parse_mac (const char *s, uint8_t mac[6], struct urun_error *err)
 
   if (sscanf (s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
               &b[4], &b[5], &tail) != 6)
-    return urun_set_error (err, 0, "--macaddress: `%s` is not xx:xx:xx:xx:xx:xx",
-                           s);
+    return urun_set_error (err, 0,
+                           "--macaddress: `%s` is not xx:xx:xx:xx:xx:xx", s);
   for (int i = 0; i < 6; i++)
     mac[i] = (uint8_t) b[i];
   return 0;
@@ -257,7 +257,8 @@ parse_offload (const char *s, enum urun_offload *out, struct urun_error *err)
   else if (strcmp (s, "off") == 0)
     *out = URUN_OFFLOAD_OFF;
   else
-    return urun_set_error (err, 0, "--offload: `%s` is not auto, on or off", s);
+    return urun_set_error (err, 0, "--offload: `%s` is not auto, on or off",
+                           s);
   return 0;
 }
 
@@ -335,6 +336,31 @@ config_from_options (const struct options *o, struct urun_slirp_config *cfg,
   return parse_offload (o->offload, &cfg->offload, err);
 }
 
+/* An option without argument: set its flag; false for any other option. */
+static bool
+set_flag (int c, struct urun_slirp_config *cfg)
+{
+  switch (c)
+    {
+    case 'c':
+      return cfg->is_configure = true;
+    case '6':
+      return cfg->is_ipv6 = true;
+    case OPT_DISABLE_HOST_LOOPBACK:
+      return cfg->is_host_loopback_disabled = true;
+    case OPT_ENABLE_SANDBOX:
+      return cfg->is_sandbox = true;
+    case OPT_ENABLE_SECCOMP:
+      return cfg->is_seccomp = true;
+    case OPT_DISABLE_DNS:
+      return cfg->is_dns_disabled = true;
+    case OPT_QUIET:
+      return cfg->is_quiet = true;
+    default:
+      return false;
+    }
+}
+
 /* One option; returns 1 when the program should exit 0 (help, version). */
 static int
 parse_option (int c, const char *argv0, struct options *o,
@@ -342,10 +368,12 @@ parse_option (int c, const char *argv0, struct options *o,
 {
   long v;
 
+  if (set_flag (c, cfg))
+    return 0;
   switch (c)
     {
-    case 'c': cfg->is_configure = true; break;
-    case 'e': return parse_fd_option ("--exit-fd", optarg, &cfg->exit_fd, err);
+    case 'e':
+      return parse_fd_option ("--exit-fd", optarg, &cfg->exit_fd, err);
     case 'r':
       return parse_fd_option ("--ready-fd", optarg, &cfg->ready_fd, err);
     case 'm':
@@ -354,24 +382,41 @@ parse_option (int c, const char *argv0, struct options *o,
                                URUN_SLIRP_MIN_MTU, URUN_SLIRP_MAX_MTU);
       cfg->mtu = (unsigned int) v;
       break;
-    case 'a': cfg->api_socket = optarg; break;
-    case '6': cfg->is_ipv6 = true; break;
-    case OPT_CIDR: o->cidr = optarg; break;
-    case OPT_DISABLE_HOST_LOOPBACK: cfg->is_host_loopback_disabled = true; break;
-    case OPT_NETNS_TYPE: o->netns_type = optarg; break;
-    case OPT_USERNS_PATH: cfg->userns_path = optarg; break;
-    case OPT_ENABLE_SANDBOX: cfg->is_sandbox = true; break;
-    case OPT_ENABLE_SECCOMP: cfg->is_seccomp = true; break;
-    case OPT_OUTBOUND_ADDR: o->outbound_addr = optarg; break;
-    case OPT_OUTBOUND_ADDR6: o->outbound_addr6 = optarg; break;
-    case OPT_DISABLE_DNS: cfg->is_dns_disabled = true; break;
-    case OPT_MACADDRESS: o->macaddress = optarg; break;
-    case OPT_TARGET_TYPE: o->target_type = optarg; break;
-    case OPT_OFFLOAD: o->offload = optarg; break;
-    case OPT_QUIET: cfg->is_quiet = true; break;
-    case 'h': print_usage (argv0); return 1;
-    case 'v': print_version (); return 1;
-    default: return urun_set_error (err, 0, "invalid option (see --help)");
+    case 'a':
+      cfg->api_socket = optarg;
+      break;
+    case OPT_CIDR:
+      o->cidr = optarg;
+      break;
+    case OPT_NETNS_TYPE:
+      o->netns_type = optarg;
+      break;
+    case OPT_USERNS_PATH:
+      cfg->userns_path = optarg;
+      break;
+    case OPT_OUTBOUND_ADDR:
+      o->outbound_addr = optarg;
+      break;
+    case OPT_OUTBOUND_ADDR6:
+      o->outbound_addr6 = optarg;
+      break;
+    case OPT_MACADDRESS:
+      o->macaddress = optarg;
+      break;
+    case OPT_TARGET_TYPE:
+      o->target_type = optarg;
+      break;
+    case OPT_OFFLOAD:
+      o->offload = optarg;
+      break;
+    case 'h':
+      print_usage (argv0);
+      return 1;
+    case 'v':
+      print_version ();
+      return 1;
+    default:
+      return urun_set_error (err, 0, "invalid option (see --help)");
     }
   return 0;
 }
@@ -388,9 +433,14 @@ parse_args (int argc, char **argv, struct urun_slirp_config *cfg,
   cfg->exit_fd = cfg->ready_fd = cfg->target_tapfd = -1;
   cfg->mtu = URUN_SLIRP_DEFAULT_MTU;
   opterr = 0;
-  while ((c = getopt_long (argc, argv, "ce:r:m:a:6hv", long_options, NULL))
+  /* Leading ':': a missing argument is told apart (':') from an unknown
+     option ('?'), getopt(3). */
+  while ((c = getopt_long (argc, argv, ":ce:r:m:a:6hv", long_options, NULL))
          != -1)
     {
+      if (c == ':')
+        return urun_set_error (err, 0, "option `%s` needs an argument",
+                               argv[optind - 1]);
       if (c == '?' && optopt != 0)
         return urun_set_error (err, 0, "invalid option `-%c` (see --help)",
                                optopt);
@@ -407,6 +457,15 @@ parse_args (int argc, char **argv, struct urun_slirp_config *cfg,
 }
 
 static void
+print_addr (const char *label, const struct in_addr *addr)
+{
+  char a[INET_ADDRSTRLEN];
+
+  printf ("* %s %s\n", label, inet_ntop (AF_INET, addr, a, sizeof a));
+}
+
+/* As slirp4netns prints it (podman keeps it in its log). */
+static void
 print_summary (const struct urun_slirp_config *cfg)
 {
   char a[INET_ADDRSTRLEN];
@@ -415,11 +474,11 @@ print_summary (const struct urun_slirp_config *cfg)
     return;
   printf ("Starting slirp (urun-slirp %s)\n", URUN_VERSION);
   printf ("* MTU:             %u\n", cfg->mtu);
-  printf ("* Network:         %s\n", inet_ntop (AF_INET, &cfg->vnetwork, a, sizeof a));
-  printf ("* Netmask:         %s\n", inet_ntop (AF_INET, &cfg->vnetmask, a, sizeof a));
-  printf ("* Gateway:         %s\n", inet_ntop (AF_INET, &cfg->vhost, a, sizeof a));
-  printf ("* DNS:             %s\n", inet_ntop (AF_INET, &cfg->vnameserver, a, sizeof a));
-  printf ("* Recommended IP:  %s\n", inet_ntop (AF_INET, &cfg->vguest, a, sizeof a));
+  print_addr ("Network:        ", &cfg->vnetwork);
+  print_addr ("Netmask:        ", &cfg->vnetmask);
+  print_addr ("Gateway:        ", &cfg->vhost);
+  print_addr ("DNS:            ", &cfg->vnameserver);
+  print_addr ("Recommended IP: ", &cfg->vguest);
   if (cfg->api_socket != NULL)
     printf ("* API Socket:      %s\n", cfg->api_socket);
   if (!cfg->is_host_loopback_disabled)

@@ -36,7 +36,8 @@ add_attr (struct nl_request *req, unsigned short type, const void *data,
   rta->rta_type = type;
   rta->rta_len = RTA_LENGTH (len);
   memcpy (RTA_DATA (rta), data, len);
-  req->nh.nlmsg_len = NLMSG_ALIGN (req->nh.nlmsg_len) + RTA_ALIGN (rta->rta_len);
+  req->nh.nlmsg_len
+      = NLMSG_ALIGN (req->nh.nlmsg_len) + RTA_ALIGN (rta->rta_len);
 }
 
 static void *

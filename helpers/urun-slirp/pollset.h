@@ -9,7 +9,7 @@
 
 struct urun_pollset;
 
-/* Slirp fds go into EPFD with data urun_loop_data (URUN_LOOP_TAG_SLIRP, fd). */
+/* Slirp fds go into EPFD tagged URUN_LOOP_TAG_SLIRP (see loop.h). */
 struct urun_pollset *urun_pollset_new (int epfd, struct urun_error *err);
 void urun_pollset_free (struct urun_pollset *ps);
 

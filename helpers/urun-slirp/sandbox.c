@@ -143,7 +143,9 @@ bind_ro (const char *src, struct urun_error *err)
   char *p;
 
   snprintf (dst, sizeof dst, NEW_ROOT "%s", src);
-  for (p = strchr (dst + strlen (NEW_ROOT) + 1, '/'); p; p = strchr (p + 1, '/'))
+  /* mkdir -p of the parents */
+  for (p = strchr (dst + strlen (NEW_ROOT) + 1, '/'); p;
+       p = strchr (p + 1, '/'))
     {
       *p = '\0';
       mkdir (dst, 0755);
@@ -197,7 +199,8 @@ pivot_into_new_root (struct urun_error *err)
     return urun_set_error (err, errno, "prepare `" NEW_ROOT "`");
   if (syscall (SYS_pivot_root, ".", "old") < 0)
     return urun_set_error (err, errno, "pivot_root to `" NEW_ROOT "`");
-  if (chdir ("/") < 0 || umount2 ("/old", MNT_DETACH) < 0 || rmdir ("/old") < 0)
+  if (chdir ("/") < 0 || umount2 ("/old", MNT_DETACH) < 0
+      || rmdir ("/old") < 0)
     return urun_set_error (err, errno, "detach the old root");
   /* Our own tmpfs: remounting it read-only cannot hit locked flags. */
   if (mount (NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV
@@ -239,7 +242,8 @@ drop_capabilities (bool keep_bind, struct urun_error *err)
 }
 
 int
-urun_enter_sandbox (const struct urun_slirp_config *cfg, struct urun_error *err)
+urun_enter_sandbox (const struct urun_slirp_config *cfg,
+                    struct urun_error *err)
 {
   int keep_bind = unshare_mount_ns (cfg, err);
 

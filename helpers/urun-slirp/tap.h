@@ -11,15 +11,12 @@ struct urun_tap
 {
   int fd;            /* non-blocking, close-on-exec */
   bool has_vnet_hdr; /* frames carry a struct virtio_net_hdr (IFF_VNET_HDR) */
-  bool has_tso;      /* the namespace may send us TSO/partial-checksum frames */
+  bool has_tso;      /* the namespace may send TSO / partial-checksum frames */
 };
 
 /* Open (and with --configure, configure) the tap named in CFG inside the
    target namespaces, or adopt --netns-type=tapfd's descriptor. */
 int urun_open_tap (const struct urun_slirp_config *cfg, struct urun_tap *tap,
                    struct urun_error *err);
-
-/* Whether CFG asks for the virtio-net header (--offload, resolved). */
-bool urun_wants_offload (const struct urun_slirp_config *cfg);
 
 #endif

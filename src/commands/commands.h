@@ -14,6 +14,7 @@ struct urun_global
   const char *log_path;
   bool log_json;
   bool debug;
+  const char *criu_path; /* --criu */
 };
 
 /* Returns the exit status (>= 0), or < 0 with ERR set. ARGV[0] is the verb. */
@@ -32,8 +33,11 @@ int urun_cmd_ps (struct urun_global *g, int argc, char **argv, struct urun_error
 int urun_cmd_pause (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_resume (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_update (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_checkpoint (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_restore (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_spec (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 int urun_cmd_features (struct urun_global *g, int argc, char **argv, struct urun_error *err);
+int urun_cmd_check (struct urun_global *g, int argc, char **argv, struct urun_error *err);
 
 /* Shared by the verbs: "urun VERB: usage" errors and positional checks. */
 int urun_usage_error (const char *verb, const char *usage, const char *what,

@@ -16,7 +16,10 @@ static const char create_help[]
       "      --pid-file FILE     write the container's pid to FILE\n"
       "      --no-pivot          use MS_MOVE + chroot instead of pivot_root\n"
       "      --no-new-keyring    do not create a new session keyring\n"
-      "      --preserve-fds N    pass N fds after stdio to the container\n";
+      "      --preserve-fds N    pass N fds after stdio to the container\n"
+      "      --userns MODE       `auto` (you are root inside) or `keep-id` (your\n"
+      "                          uid and gid are the same inside; the process runs\n"
+      "                          as you): mappings from your subordinate IDs\n";
 
 static const char run_help[]
     = "Usage: urun run [OPTIONS] CONTAINER-ID\n"
@@ -29,7 +32,8 @@ static const char run_help[]
       "      --pid-file FILE     write the container's pid to FILE\n"
       "      --no-pivot          use MS_MOVE + chroot instead of pivot_root\n"
       "      --no-new-keyring    do not create a new session keyring\n"
-      "      --preserve-fds N    pass N fds after stdio to the container\n";
+      "      --preserve-fds N    pass N fds after stdio to the container\n"
+      "      --userns MODE       `auto` or `keep-id` (see `urun create --help`)\n";
 
 enum
 {
@@ -39,6 +43,7 @@ enum
   OPT_NO_NEW_KEYRING,
   OPT_PRESERVE_FDS,
   OPT_KEEP,
+  OPT_USERNS,
 };
 
 static const struct option options[] = {
@@ -50,6 +55,7 @@ static const struct option options[] = {
   { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
   { "keep", no_argument, NULL, OPT_KEEP },
+  { "userns", required_argument, NULL, OPT_USERNS },
   { NULL, 0, NULL, 0 },
 };
 
@@ -70,6 +76,7 @@ parse_options (const char *verb, const char *help, bool is_run, int argc,
       case OPT_PID_FILE: o->pid_file = optarg; break;
       case OPT_NO_PIVOT: o->no_pivot = true; break;
       case OPT_NO_NEW_KEYRING: o->no_new_keyring = true; break;
+      case OPT_USERNS: o->userns = optarg; break;
       case OPT_KEEP:
         if (!is_run)
           return urun_usage_error (verb, help, "unknown option `--keep`", err);

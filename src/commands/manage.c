@@ -90,8 +90,8 @@ urun_cmd_delete (struct urun_global *g, int argc, char **argv,
 {
   static const char help[]
       = "Usage: urun delete [--force] CONTAINER-ID\n"
-        "Delete a stopped or created container.\n\n"
-        "  -f, --force   kill a running container first\n";
+        "Delete a stopped container.\n\n"
+        "  -f, --force   kill a created, running or paused container first\n";
   static const struct option options[] = { { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
   bool force = false;
   int c;

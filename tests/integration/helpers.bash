@@ -93,7 +93,8 @@ requires() {
 			load_rootless_ids
 			;;
 		criu)
-			command -v criu >/dev/null || skip "test requires criu"
+			CRIU_BINARY=$(find_criu) ||
+				skip "test requires criu 4.0+ (tests/setup.sh builds it into /opt/urun-criu)"
 			;;
 		fuse)
 			[ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" = 666 ] ||
@@ -117,6 +118,19 @@ requires() {
 			;;
 		esac
 	done
+}
+
+# A criu of 4.0 or later (bookworm's 3.17.1 fails on recent kernels):
+# $URUN_CRIU, tests/build-criu.sh's, else the one on PATH.  Tests pass it
+# with `--criu "$CRIU_BINARY"`.
+find_criu() {
+	local p v
+	for p in "${URUN_CRIU:-}" /opt/urun-criu/sbin/criu "$(command -v criu)"; do
+		[ -n "$p" ] && [ -x "$p" ] || continue
+		v=$("$p" --version 2>/dev/null | awk '/^Version/ { print $2 }')
+		[ "${v%%.*}" -ge 4 ] 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
 }
 
 # The slirp helper: urun-slirp next to the binary under test, else slirp4netns.
@@ -235,7 +249,8 @@ as_rootless() {
 		XDG_RUNTIME_DIR="/run/user/$ROOTLESS_UID")
 	local v
 	# Sanitizer settings of the ASan pass (tests/run-all.sh) must get through.
-	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	# So must test-only switches of urun (URUN_TEST_*).
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS ${!URUN_TEST_@}; do
 		[ -n "${!v:-}" ] && env+=("$v=${!v}")
 	done
 	if [ "$EUID" -ne 0 ]; then
@@ -254,7 +269,15 @@ __urun_exec() {
 	shift
 	out=$(mktemp "$BATS_TEST_TMPDIR/urun-out.XXXXXX")
 	err=$(mktemp "$BATS_TEST_TMPDIR/urun-err.XXXXXX")
-	if [ "$as" = rootless ]; then
+	# The rootless user's output files are its own, as they would be
+	# outside the tests: `restore` hands them to criu, which reopens them.
+	if [[ "$as" == rootless* ]] && [ "$EUID" -eq 0 ]; then
+		chown "$ROOTLESS_UID:$ROOTLESS_GID" "$out" "$err"
+	fi
+	if [ "$as" = rootless-in-cgroup ]; then
+		(echo "$BASHPID" >"$URUN_CGROUP_DIR/cgroup.procs" &&
+			as_rootless "$URUN" --root "$ROOT" "$@") </dev/null >"$out" 2>"$err" || rc=$?
+	elif [ "$as" = rootless ]; then
 		as_rootless "$URUN" --root "$ROOT" "$@" </dev/null >"$out" 2>"$err" || rc=$?
 	else
 		"$URUN" --root "$ROOT" "$@" </dev/null >"$out" 2>"$err" || rc=$?
@@ -288,6 +311,17 @@ urun() {
 
 urun_rootless() {
 	__urun_run rootless "$@"
+}
+
+# urun_rootless_in_cgroup DIR ARGS...: urun_rootless started from inside the
+# cgroup v2 directory DIR, as systemd starts a user's processes inside the
+# subtree it delegates to them: moving a process between cgroups needs write
+# access to cgroup.procs of their common ancestor (cgroup-v2.rst,
+# "Delegation Containment").  Needs root, to put the runtime there.
+urun_rootless_in_cgroup() {
+	local cg=$1
+	shift
+	URUN_CGROUP_DIR=$cg __urun_run rootless-in-cgroup "$@"
 }
 
 # The runtime as the bundle's user: urun for setup_bundle, urun_rootless for
@@ -469,4 +503,91 @@ WAIT_CMD='trap "exit 0" TERM; sleep 1000 & wait'
 # The container runs WAIT_CMD.
 set_cmd_waiting() {
 	set_cmd "$WAIT_CMD"
+}
+
+# ---------------------------------------------------------------------------
+# A second unprivileged user, without subordinate IDs (userns.bats,
+# check.bats): what a user on a host nobody set up for containers gets.
+
+NORANGE_USER=urun-norange
+
+# setup_norange_user: create urun-norange (needs root) with no range in
+# /etc/subuid or /etc/subgid and a runtime directory; idempotent.  Sets
+# NORANGE_UID and NORANGE_GID.  flock: bats -j runs tests in parallel.
+setup_norange_user() {
+	requires root
+	mkdir -p "$URUN_TEST_CACHE"
+	(
+		flock 9
+		id "$NORANGE_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$NORANGE_USER" || exit 1
+		# useradd gives a range when login.defs has SUB_UID_COUNT.
+		sed -i "/^$NORANGE_USER:/d" /etc/subuid /etc/subgid
+	) 9>"$URUN_TEST_CACHE/.norange-lock" || return 1
+	NORANGE_UID=$(id -u "$NORANGE_USER")
+	NORANGE_GID=$(id -g "$NORANGE_USER")
+	mkdir -p "/run/user/$NORANGE_UID"
+	chown "$NORANGE_UID:$NORANGE_GID" "/run/user/$NORANGE_UID"
+	chmod 700 "/run/user/$NORANGE_UID"
+}
+
+# as_user USER CMD...: run CMD as USER with a clean environment, as
+# as_rootless does for the test user (URUN_TEST_* switches pass through).
+as_user() {
+	local user=$1 uid gid v
+	shift
+	uid=$(id -u "$user") && gid=$(id -g "$user") || return 1
+	local env=(PATH="$CLEAN_PATH" HOME="$(getent passwd "$user" | cut -d: -f6)"
+		USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="/run/user/$uid")
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS ${!URUN_TEST_@}; do
+		[ -n "${!v:-}" ] && env+=("$v=${!v}")
+	done
+	setpriv --reuid="$uid" --regid="$gid" --init-groups env -i "${env[@]}" "$@"
+}
+
+__urun_exec_as() {
+	local user=$1 out err rc=0
+	shift
+	out=$(mktemp "$BATS_TEST_TMPDIR/urun-out.XXXXXX")
+	err=$(mktemp "$BATS_TEST_TMPDIR/urun-err.XXXXXX")
+	as_user "$user" "$URUN" --root "$ROOT" "$@" </dev/null >"$out" 2>"$err" || rc=$?
+	cat "$out"
+	cat "$err" >&2
+	rm -f -- "$out" "$err"
+	return "$rc"
+}
+
+# urun_as USER ARGS...: the runtime as USER (with --root $ROOT), like `urun`:
+# sets status, output and stderr, and logs the command.
+urun_as() {
+	local user=$1
+	shift
+	run --separate-stderr __urun_exec_as "$user" "$@"
+	echo "[$user] $(basename "$URUN") $* (status=$status)" >&2
+	[ -n "$output" ] && echo "stdout: $output" >&2
+	[ -n "$stderr" ] && echo "stderr: $stderr" >&2
+	if grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error: ' <<<"$stderr"; then
+		echo "sanitizer error in $(basename "$URUN") $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+# give_bundle_to USER: hand $BUNDLE and $ROOT (of setup_bundle --rootless) to
+# USER; teardown_norange gives them back.
+give_bundle_to() {
+	chown -R "$(id -u "$1"):$(id -g "$1")" "$BUNDLE" "$ROOT"
+}
+
+# teardown_norange: delete what urun-norange left, give the bundle back to
+# the rootless user, then teardown_bundle.
+teardown_norange() {
+	local id
+	if [ -n "${ROOT:-}" ] && [ -d "$ROOT" ] && [ "$(stat -c %U "$ROOT")" = "$NORANGE_USER" ]; then
+		urun_as "$NORANGE_USER" list -q
+		for id in $output; do
+			urun_as "$NORANGE_USER" delete --force "$id"
+		done
+		chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$BUNDLE" "$ROOT"
+	fi
+	teardown_bundle
 }
