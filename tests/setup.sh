@@ -23,6 +23,8 @@ PACKAGES=(
 	fuse-overlayfs fuse3
 	# rootless podman with urun (tests/podman-scenarios.sh), man pages
 	podman conmon slirp4netns fuse-overlayfs go-md2man
+	# helpers/urun-slirp (slirp.pc needs glib's headers) and its tests
+	libslirp-dev libglib2.0-dev iperf3 python3
 	# benchmark
 	hyperfine time crun runc
 )
