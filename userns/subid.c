@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "subid.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <shadow/subid.h>
 #include <stdlib.h>
@@ -23,16 +25,41 @@ urun_caller_name (void)
   return xstrdup (pw->pw_name);
 }
 
+/* libsubid, loaded when a user namespace needs subordinate IDs: linking it
+ * would load pam, selinux, audit and six more libraries into every urun,
+ * ~1 ms at each start and each re-exec of the self-clone. */
+static struct
+{
+  bool loaded;
+  int (*get_uid_ranges) (const char *owner, struct subid_range **ranges);
+  int (*get_gid_ranges) (const char *owner, struct subid_range **ranges);
+} libsubid;
+
 /* libsubid prints its own complaints to stderr unless told otherwise; our
  * callers say what a missing range means. subid.h, subid_init */
-static void
-init_libsubid (void)
+static bool
+load_libsubid (void)
 {
-  static bool done;
+  static bool tried;
+  bool (*init) (const char *progname, FILE *logfd);
+  void *handle;
 
-  if (!done)
-    subid_init ("urun", NULL);
-  done = true;
+  if (tried)
+    return libsubid.loaded;
+  tried = true;
+  handle = dlopen ("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
+  if (handle == NULL)
+    {
+      urun_debug ("libsubid not loaded (%s): no subordinate IDs", dlerror ());
+      return false;
+    }
+  init = (bool (*) (const char *, FILE *)) dlsym (handle, "subid_init");
+  libsubid.get_uid_ranges = (int (*) (const char *, struct subid_range **)) dlsym (handle, "subid_get_uid_ranges");
+  libsubid.get_gid_ranges = (int (*) (const char *, struct subid_range **)) dlsym (handle, "subid_get_gid_ranges");
+  libsubid.loaded = init && libsubid.get_uid_ranges && libsubid.get_gid_ranges;
+  if (libsubid.loaded)
+    init ("urun", NULL);
+  return libsubid.loaded;
 }
 
 int
@@ -47,9 +74,10 @@ urun_subid_ranges (bool is_gid, struct urun_subid_range **out, size_t *n,
   *n = 0;
   if (pw == NULL)
     return urun_set_error (err, errno, "look up the name of uid %d", (int) geteuid ());
-  init_libsubid ();
-  count = is_gid ? subid_get_gid_ranges (pw->pw_name, &ranges)
-                 : subid_get_uid_ranges (pw->pw_name, &ranges);
+  if (!load_libsubid ())
+    return 0;
+  count = is_gid ? libsubid.get_gid_ranges (pw->pw_name, &ranges)
+                 : libsubid.get_uid_ranges (pw->pw_name, &ranges);
   if (count < 0)
     urun_debug ("libsubid could not read the subordinate %s of `%s`: taking none",
                 is_gid ? "gids" : "uids", pw->pw_name);
