@@ -338,6 +338,23 @@ make_readonly (int root_fd, const char *path, struct urun_error *err)
   return urun_move_mount (tree_fd, target_fd, path, err);
 }
 
+/* A read-only bind of the host's /dev/null. Read-only matters: the bind is
+ * the host's inode, and a root container's chmod or chown through a masked
+ * path would otherwise change the host's /dev/null (a read-only mount
+ * refuses metadata changes with EROFS; mount(2)). */
+static int
+clone_null_readonly (int null_fd, const char *path, struct urun_error *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+  cleanup_close int fd = open_tree (null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+  if (fd < 0)
+    return urun_set_error (err, errno, "bind /dev/null over `%s`", path);
+  if (mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return urun_set_error (err, errno, "make the /dev/null over `%s` read-only", path);
+  return TAKE_FD (fd);
+}
+
 /* Hide PATH: an empty read-only tmpfs over a directory, the host's
  * /dev/null over anything else. The /dev/null is the one urun opened on the
  * host (NULL_FD), checked to be the real 1:3 device, never the rootfs's own:
@@ -359,11 +376,7 @@ mask_path (int root_fd, int null_fd, const char *path, struct urun_error *err)
       mnt_fd = make_fs_mount ("tmpfs", "tmpfs", &o, err);
     }
   else
-    {
-      mnt_fd = open_tree (null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-      if (mnt_fd < 0)
-        urun_set_error (err, errno, "bind /dev/null over `%s`", path);
-    }
+    mnt_fd = clone_null_readonly (null_fd, path, err);
   if (mnt_fd < 0)
     return -1;
   return urun_move_mount (mnt_fd, target_fd, path, err);

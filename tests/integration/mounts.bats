@@ -211,3 +211,17 @@ box1" ]
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_forward" ]
 	[ "$(cat /proc/sys/kernel/domainname)" != example.org ]
 }
+
+@test "maskedPaths: a root container cannot chmod or chown the host's /dev/null through them [root]" {
+	setup_bundle
+	update_config '.process.capabilities.bounding += ["CAP_CHOWN", "CAP_FOWNER"]
+		| .process.capabilities.effective += ["CAP_CHOWN", "CAP_FOWNER"]
+		| .process.capabilities.permitted += ["CAP_CHOWN", "CAP_FOWNER"]'
+	set_cmd 'chmod 600 /proc/keys; chown 1000 /proc/keys; true'
+	local before
+	before=$(stat -c '%a %u %g' /dev/null)
+	runtime run c1
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"Read-only file system"* ]]
+	[ "$(stat -c '%a %u %g' /dev/null)" = "$before" ]
+}
