@@ -237,6 +237,10 @@ urun_container_exec (const struct urun_context *ctx,
   signal (SIGCHLD, SIG_DFL);
   /* The process is forked again inside the pid namespace: adopt it. */
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* Into the container's cgroup: the launch owns it now (id is NULL, so a
+   * failed exec only frees it). */
+  l.cgroup = state.cgroup;
+  memset (&state.cgroup, 0, sizeof state.cgroup);
   sync_fd = urun_spawn (&b, &co, -1, &l, err);
   if (sync_fd < 0 || (o->pid_file && urun_write_pid_file (o->pid_file, l.pid, err) < 0)
       || start_process (sync_fd, !o->detach, &set, &old, err) < 0)
