@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../userns/mappings.h"
 #include "cleanup.h"
 #include "log.h"
 #include "spawn.h"
@@ -171,6 +172,26 @@ apply_flags (struct urun_process *p, const struct urun_exec_opts *o)
     free (p->selinux_label), p->selinux_label = xstrdup (o->process_label);
 }
 
+/* keep-id made the container's process the caller (when the config said
+ * 0:0) at create; the stored config.json still says 0:0, so exec does the
+ * same (userns/rootless.h). */
+static void
+keep_id_user (struct urun_spec *spec, const struct urun_state *state,
+              const struct urun_exec_opts *o)
+{
+  struct urun_user *u = &spec->process.user;
+  bool keep_id = false;
+
+  /* The state's annotations, which include a `--userns` given at create. */
+  for (size_t i = 0; i < state->n_annotations; i++)
+    keep_id = keep_id || (strcmp (state->annotations[i].key, URUN_USERNS_ANNOTATION) == 0
+                          && strcmp (state->annotations[i].value, "keep-id") == 0);
+  if (!keep_id || o->has_uid || u->uid != 0 || u->gid != 0)
+    return;
+  u->uid = getuid ();
+  u->gid = getgid ();
+}
+
 /* Read the container's state and build the spec of the new process. */
 static int
 prepare_exec (const struct urun_context *ctx, const struct urun_exec_opts *o,
@@ -194,6 +215,7 @@ prepare_exec (const struct urun_context *ctx, const struct urun_exec_opts *o,
     return -1;
   if (o->process_file && load_process_file (b->spec, dir_fd, o->process_file, err) < 0)
     return -1;
+  keep_id_user (b->spec, state, o);
   apply_flags (&b->spec->process, o);
   join_namespaces_of (b->spec, state->pid);
   strip_creation_steps (b->spec);

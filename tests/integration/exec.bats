@@ -160,3 +160,14 @@ check_process_file() {
 	runtime exec c1 true
 	expect_error 'stopped'
 }
+
+@test "exec: a keep-id container's exec runs as the caller, as its process does [rootless]" {
+	setup_bundle --rootless
+	update_config 'del(.linux.uidMappings) | del(.linux.gidMappings)'
+	set_cmd_waiting
+	runtime run -d --userns=keep-id c1
+	[ "$status" -eq 0 ]
+	runtime exec c1 id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = "$ROOTLESS_UID" ]
+}
