@@ -177,6 +177,12 @@ check_subids (struct urun_check_report *r, bool is_gid, bool *has_range)
   FILE *f;
 
   *has_range = false;
+  if (!urun_subid_available ())
+    {
+      add (r, URUN_CHECK_WARN, name, xstrdup ("libsubid (libsubid.so.4) cannot be loaded: containers map only your own ID"),
+           xstrdup ("as root: `apt-get install libsubid4`"));
+      return;
+    }
   if (urun_subid_ranges (is_gid, &ranges, &n, &err) < 0)
     {
       add (r, URUN_CHECK_WARN, name, urun_format_error (&err), xstrdup ("give your uid a passwd entry"));

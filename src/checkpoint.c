@@ -109,6 +109,11 @@ stdio_key (pid_t pid, int fd, const struct urun_mountinfo *m, size_t n)
   link[len] = '\0';
   if (strncmp (link, "pipe:", 5) == 0 || strncmp (link, "socket:", 7) == 0)
     return xstrdup (link);
+  /* The container's terminal: its master is outside, with whoever got it
+   * from --console-socket. External to criu, by device, as crun does. */
+  if (S_ISCHR (st.st_mode) && strncmp (link, "/dev/pts/", 9) == 0)
+    return xasprintf ("tty[%llx:%llx]", (unsigned long long) st.st_rdev,
+                      (unsigned long long) st.st_dev);
   snprintf (path, sizeof path, "/proc/%d/fdinfo/%d", (int) pid, fd);
   if (urun_read_file_at (AT_FDCWD, path, &info, NULL, &ignored) < 0
       || (mnt = strstr (info, "mnt_id:")) == NULL || is_container_mount (m, n, atoi (mnt + 7)))
@@ -227,7 +232,12 @@ describe_stdio (struct dump *d, int keys_fd, struct urun_error *err)
 
       free (text);
       text = next;
-      if (key && strncmp (key, "file[", 5) == 0 && criu_local_add_external (d->criu.opts, key) < 0)
+      /* /dev/console is a bind of the pty slave, whose master criu cannot
+       * see: that is an "orphan" pts master to criu. */
+      if (key && strncmp (key, "tty[", 4) == 0)
+        criu_local_set_orphan_pts_master (d->criu.opts, true);
+      if (key && (strncmp (key, "file[", 5) == 0 || strncmp (key, "tty[", 4) == 0)
+          && criu_local_add_external (d->criu.opts, key) < 0)
         {
           urun_mountinfo_free (m, n);
           return urun_set_error (err, ENOMEM, "external file `%s`", key);

@@ -22,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +39,7 @@
 #include "spawn.h"
 #include "state.h"
 #include "sync.h"
+#include "terminal.h"
 #include "utils.h"
 
 /* Test only: set to 1 to leave the flags of `/` to criu, which shows what
@@ -51,6 +54,7 @@ struct restore
   struct urun_criu_record record;
   int images_fd;
   int work_fd;
+  int pty_master; /* the holder's, for --console-socket */
   bool fix_root_flags;
 };
 
@@ -64,6 +68,8 @@ restore_free (struct restore *r)
     close (r->images_fd);
   if (r->work_fd >= 0)
     close (r->work_fd);
+  if (r->pty_master >= 0)
+    close (r->pty_master);
 }
 
 static int
@@ -145,7 +151,6 @@ set_criu_options (struct restore *r, struct urun_error *err)
   /* The holder already is in the container's cgroup: everything criu
    * restores starts there. */
   criu_local_set_manage_cgroups_mode (c, CRIU_CG_MODE_IGNORE);
-  criu_local_set_orphan_pts_master (c, r->bundle.spec->process.terminal);
   for (size_t i = 0; i < rec->n_externals; i++)
     if (criu_local_add_ext_mount (c, rec->externals[i].key, rec->externals[i].host_path) < 0)
       return urun_set_error (err, ENOMEM, "external mount `%s`", rec->externals[i].key);
@@ -166,6 +171,17 @@ bind_root (const struct restore *r, struct urun_error *err)
   uint64_t want = urun_mount_attrs_of (r->record.root_options);
   struct mount_attr attr = { .attr_set = want & ~MOUNT_ATTR__ATIME };
   cleanup_close int tree = -1;
+  struct statvfs sv;
+
+  /* The atime mode only where it differs: it may be locked too. */
+  if (statvfs (rootfs, &sv) == 0
+      && (want & MOUNT_ATTR__ATIME) != ((sv.f_flag & ST_NOATIME) ? MOUNT_ATTR_NOATIME
+                                        : (sv.f_flag & ST_RELATIME) ? MOUNT_ATTR_RELATIME
+                                                                    : MOUNT_ATTR_STRICTATIME))
+    {
+      attr.attr_clr = MOUNT_ATTR__ATIME;
+      attr.attr_set |= want & MOUNT_ATTR__ATIME;
+    }
 
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return urun_set_error (err, errno, "make `/` private");
@@ -261,6 +277,25 @@ prepare_holder (struct restore *r, int sync_fd, struct urun_error *err)
   return prepare_externals (r, err);
 }
 
+/* The checkpoint's terminal was the container's pty, whose master stayed
+ * with the console socket's receiver: a new pty from our /dev/ptmx takes
+ * its place (criu inherits the slave), and its master goes to
+ * --console-socket, as crun does. Returns the slave. TIOCGPTPEER: Linux
+ * 4.13+, ioctl_tty(2). */
+static int
+open_pty (struct restore *r, struct urun_error *err)
+{
+  int slave;
+
+  r->pty_master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (r->pty_master < 0 || unlockpt (r->pty_master) < 0)
+    return urun_set_error (err, errno, "open a pty (`/dev/ptmx`)");
+  slave = ioctl (r->pty_master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    return urun_set_error (err, errno, "open the pty's slave");
+  return slave;
+}
+
 /* Our stdio becomes the container's, in place of the fds it had at
  * checkpoint (pipes, files: keyed in the record). criu gets copies above
  * stdio, so that our own stderr can go to /dev/null: libcriu prints its
@@ -269,15 +304,19 @@ static int
 hand_over_stdio (struct restore *r, struct urun_error *err)
 {
   cleanup_close int null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  cleanup_close int pty_slave = -1;
 
   for (int fd = 0; fd < 3; fd++)
     {
       const char *key = r->record.stdio[fd].key;
+      bool is_tty = key && strncmp (key, "tty[", 4) == 0;
       int copy;
 
       if (key == NULL)
         continue;
-      copy = fcntl (fd, F_DUPFD, 10); /* inherited by criu swrk */
+      if (is_tty && pty_slave < 0 && (pty_slave = open_pty (r, err)) < 0)
+        return -1;
+      copy = fcntl (is_tty ? pty_slave : fd, F_DUPFD, 10); /* inherited by criu swrk */
       if (copy < 0)
         return urun_set_error (err, errno, "duplicate fd %d for the container", fd);
       if (criu_local_add_inherit_fd (r->criu.opts, copy, key) < 0)
@@ -304,7 +343,7 @@ run_holder (struct restore *r, int sync_fd, int console_fd)
       urun_sync_fail (sync_fd, &err);
     }
   if ((r->fix_root_flags && check_root_flags (r, pid, &err) < 0)
-      || (console_fd >= 0 && urun_console_socket_send (console_fd, criu_get_orphan_pts_master_fd (), &err) < 0))
+      || (r->pty_master >= 0 && urun_console_socket_send (console_fd, r->pty_master, &err) < 0))
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
@@ -419,8 +458,10 @@ restore_container (const struct urun_context *ctx, struct restore *r,
   if (urun_state_check_id (o->id, err) < 0 || load_bundle (o->bundle, &r->bundle, err) < 0
       || open_images (r, err) < 0 || check_bundle (r, err) < 0 || set_criu_options (r, err) < 0)
     return -1;
-  if (r->bundle.spec->process.terminal && o->console_socket == NULL && o->detach)
-    return urun_set_error (err, 0, "process.terminal is true: give --console-socket");
+  for (int fd = 0; fd < 3; fd++)
+    if (r->record.stdio[fd].key && strncmp (r->record.stdio[fd].key, "tty[", 4) == 0
+        && o->console_socket == NULL)
+      return urun_set_error (err, 0, "the checkpoint has a terminal: give --console-socket");
   if (o->console_socket
       && (l->console_socket = urun_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
@@ -444,7 +485,7 @@ urun_container_restore (const struct urun_context *ctx,
                         struct urun_error *err)
 {
   __attribute__ ((cleanup (restore_free))) struct restore r = {
-    .o = o, .images_fd = -1, .work_fd = -1,
+    .o = o, .images_fd = -1, .work_fd = -1, .pty_master = -1,
   };
   cleanup_launch struct urun_launch l = URUN_LAUNCH_INIT;
   const char *no_flags = getenv (NO_ROOT_FLAGS_ENV);

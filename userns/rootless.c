@@ -75,19 +75,39 @@ keep_caller_identity (struct urun_spec *spec)
   urun_debug ("userns: keep-id: the process runs as %d:%d", (int) u->uid, (int) u->gid);
 }
 
+/* `--userns` becomes the annotation, so that the container's state says
+ * which mode it runs with. */
+static void
+record_mode (struct urun_spec *spec, const char *flag)
+{
+  for (size_t i = 0; i < spec->n_annotations; i++)
+    if (strcmp (spec->annotations[i].key, URUN_USERNS_ANNOTATION) == 0)
+      {
+        free (spec->annotations[i].value);
+        spec->annotations[i].value = xstrdup (flag);
+        return;
+      }
+  spec->annotations = xrealloc (spec->annotations, (spec->n_annotations + 1) * sizeof (struct urun_kv));
+  spec->annotations[spec->n_annotations++] = (struct urun_kv){ xstrdup (URUN_USERNS_ANNOTATION), xstrdup (flag) };
+}
+
 static int
-get_mode (const struct urun_spec *spec, const char *flag,
-          enum urun_userns_mode *mode, struct urun_error *err)
+get_mode (struct urun_spec *spec, const char *flag, enum urun_userns_mode *mode,
+          struct urun_error *err)
 {
   const char *value = flag ? flag : urun_spec_annotation (spec, URUN_USERNS_ANNOTATION);
 
   *mode = URUN_USERNS_SPEC;
-  if (value == NULL || urun_parse_userns_mode (value, mode))
+  if (value == NULL)
     return 0;
-  if (flag)
+  if (!urun_parse_userns_mode (value, mode) && flag)
     return urun_set_error (err, 0, "--userns: expected `auto` or `keep-id`, not `%s`", value);
-  return urun_set_error (err, 0, "config.json: annotations.%s: expected `auto` or `keep-id`, not `%s`",
-                         URUN_USERNS_ANNOTATION, value);
+  if (*mode == URUN_USERNS_SPEC)
+    return urun_set_error (err, 0, "config.json: annotations.%s: expected `auto` or `keep-id`, not `%s`",
+                           URUN_USERNS_ANNOTATION, value);
+  if (flag)
+    record_mode (spec, flag);
+  return 0;
 }
 
 static int

@@ -62,6 +62,12 @@ load_libsubid (void)
   return libsubid.loaded;
 }
 
+bool
+urun_subid_available (void)
+{
+  return load_libsubid ();
+}
+
 int
 urun_subid_ranges (bool is_gid, struct urun_subid_range **out, size_t *n,
                    struct urun_error *err)

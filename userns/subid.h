@@ -26,6 +26,9 @@ struct urun_subid_range
  * messages; "uid N" when it has no passwd entry. Never NULL; free it. */
 char *urun_caller_name (void);
 
+/* Can libsubid (dlopen()ed on first use) be loaded? */
+bool urun_subid_available (void);
+
 /* The caller's subordinate uid (IS_GID: gid) ranges; *N = 0 when it has
  * none, or the source cannot be read (said with --debug). */
 int urun_subid_ranges (bool is_gid, struct urun_subid_range **out, size_t *n,

@@ -338,3 +338,69 @@ check_without_reapply() {
 	expect_error 'CONFIG_MEM_SOFT_DIRTY'
 	wait_for_state "$C1" running
 }
+
+RECVTTY="$INTEGRATION_ROOT/../../build/tests/unit/recvtty"
+
+# start_recvtty NAME: a console socket receiver (as conmon is one) at
+# $SOCKET; what the container prints goes to $BATS_TEST_TMPDIR/NAME.out.
+start_recvtty() {
+	SOCKET="$(make_host_dir console)/$1.sock"
+	if [ "$URUN_MODE" = rootless ]; then
+		as_rootless "$RECVTTY" "$SOCKET" >"$BATS_TEST_TMPDIR/$1.out" 2>&1 &
+	else
+		"$RECVTTY" "$SOCKET" >"$BATS_TEST_TMPDIR/$1.out" 2>&1 &
+	fi
+	RECVTTY_PID=$!
+	track_pid "$RECVTTY_PID"
+	for _ in $(seq 50); do
+		[ -S "$SOCKET" ] && return 0
+		sleep 0.1
+	done
+	echo "recvtty did not start" >&2
+	return 1
+}
+
+# last_tick NAME: the last "tick N" NAME's console showed.
+last_tick() {
+	awk '/^tick/ { n = $2 } END { print n + 0 }' "$BATS_TEST_TMPDIR/$1.out" | tr -d '\r'
+}
+
+check_terminal() {
+	setup_counter "$@"
+	[ -x "$RECVTTY" ] || skip "recvtty not built (ninja -C build)"
+	update_config '.process.terminal = true'
+	set_cmd 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'
+	start_recvtty first
+	runtime run -d --console-socket "$SOCKET" "$C1"
+	[ "$status" -eq 0 ]
+	local before
+	sleep 0.5
+	checkpoint --image-path "$IMAGES" "$C1"
+	[ "$status" -eq 0 ]
+	wait_pids_gone "$RECVTTY_PID" # the pty hung up: first.out is complete
+	before=$(last_tick first)
+	# the pty is new: without a console socket there is nowhere to send it
+	restore --image-path "$IMAGES" "$C1"
+	expect_error 'the checkpoint has a terminal: give --console-socket'
+	start_recvtty second
+	restore --console-socket "$SOCKET" --image-path "$IMAGES" "$C1"
+	[ "$status" -eq 0 ]
+	wait_for_state "$C1" running
+	sleep 1
+	# recvtty writes what it got when the pty hangs up
+	runtime kill "$C1" KILL
+	wait_pids_gone "$RECVTTY_PID"
+	[ "$(last_tick second)" -gt "$before" ]
+	# it went on counting: the new console's first tick follows the old's last
+	[ "$(awk '/^tick/ { print $2 + 0; exit }' "$BATS_TEST_TMPDIR/second.out")" -eq $((before + 1)) ]
+}
+
+@test "checkpoint: a terminal comes back on a new --console-socket [rootless]" {
+	requires urun
+	check_terminal --rootless
+}
+
+@test "checkpoint: a terminal comes back on a new --console-socket [root]" {
+	requires urun
+	check_terminal
+}
