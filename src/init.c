@@ -231,7 +231,8 @@ static int
 setup (struct urun_init_args *a, struct urun_process_setup *ps,
        struct urun_error *err)
 {
-  if (enter_namespaces (a, err) < 0)
+  if (urun_process_set_oom_score (&a->spec->process, err) < 0
+      || enter_namespaces (a, err) < 0)
     return -1;
   urun_test_pause_at ("userns");
   /* A session of its own, as runc and crun give it (with a terminal,

@@ -221,6 +221,33 @@ bind_source_path (const struct urun_mount *m, const struct urun_rootfs *rootfs)
   return xasprintf ("%s/%s", rootfs->bundle, m->source);
 }
 
+/* A destination that lands on procfs, whatever symlinks led there, would
+ * hide what the kernel and the LSMs are asked through /proc (/proc/sys,
+ * /proc/self/attr): the CVE-2019-16884 and CVE-2025-52881 classes. Allowed,
+ * as in runc: a proc mount itself, and the files lxcfs stands in for, named
+ * as they are. */
+static int
+check_proc_target (const struct urun_mount *m, int target_fd,
+                   struct urun_error *err)
+{
+  static const char *const lxcfs_files[] = {
+    "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+    "/proc/swaps", "/proc/uptime", "/proc/loadavg", "/proc/slabinfo",
+    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid", "/proc/sys/crypto/fips_enabled",
+  };
+  struct statfs sfs;
+
+  if (fstatfs (target_fd, &sfs) < 0)
+    return urun_set_error (err, errno, "stat mount target `%s`", m->destination);
+  if (sfs.f_type != PROC_SUPER_MAGIC || (m->type && strcmp (m->type, "proc") == 0))
+    return 0;
+  for (size_t i = 0; i < sizeof lxcfs_files / sizeof lxcfs_files[0]; i++)
+    if (strcmp (m->destination, lxcfs_files[i]) == 0)
+      return 0;
+  return urun_set_error (err, 0, "`%s` is on procfs: only proc itself and lxcfs's files "
+                                 "may be mounted there", m->destination);
+}
+
 static int
 mount_entry (const struct urun_mount *m, struct urun_rootfs *rootfs,
              struct urun_mount_options *o, struct urun_error *err)
@@ -250,7 +277,7 @@ mount_entry (const struct urun_mount *m, struct urun_rootfs *rootfs,
   if (set_attrs (mnt_fd, o, o->is_recursive, m->destination, err) < 0)
     return -1;
   target_fd = urun_make_in_root (rootfs->root_fd, m->destination, is_dir, err);
-  if (target_fd < 0)
+  if (target_fd < 0 || check_proc_target (m, target_fd, err) < 0)
     return -1;
   if (urun_move_mount (mnt_fd, target_fd, m->destination, err) < 0)
     return -1;

@@ -120,6 +120,22 @@ urun_process_set_affinity (const char *list, const char *what,
 }
 
 int
+urun_process_set_oom_score (const struct urun_process *p,
+                            struct urun_error *err)
+{
+  char value[32];
+  cleanup_close int fd = -1;
+
+  if (!p->oom_score_adj.set)
+    return 0;
+  fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  snprintf (value, sizeof value, "%lld", (long long) p->oom_score_adj.value);
+  if (urun_write_procfs (fd, "/proc/self/oom_score_adj", value, err) < 0)
+    return urun_wrap_error (err, "process.oomScoreAdj");
+  return 0;
+}
+
+int
 urun_process_set_limits (const struct urun_spec *spec, struct urun_error *err)
 {
   const struct urun_process *p = &spec->process;
@@ -129,14 +145,6 @@ urun_process_set_limits (const struct urun_spec *spec, struct urun_error *err)
       || urun_process_set_affinity (p->exec_cpu_affinity_initial,
                                     "process.execCPUAffinity.initial", err) < 0)
     return -1;
-  if (p->oom_score_adj.set)
-    {
-      char value[32];
-      cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-      snprintf (value, sizeof value, "%lld", (long long) p->oom_score_adj.value);
-      if (urun_write_procfs (fd, "/proc/self/oom_score_adj", value, err) < 0)
-        return urun_wrap_error (err, "process.oomScoreAdj");
-    }
   if (spec->linux_.has_personality
       && personality (spec->linux_.personality_domain) < 0)
     return urun_set_error (err, errno, "linux.personality: set domain");

@@ -7,8 +7,16 @@
 #include "error.h"
 #include "spec.h"
 
-/* rlimits, ioPriority, scheduler, execCPUAffinity.initial, oomScoreAdj,
- * personality: what is set before the rootfs.
+/* oomScoreAdj, through the /proc urun started with: before the process
+ * joins any mount namespace, whose /proc the container may have mounted
+ * over (the CVE-2025-52881 class); a fork (the staged path's pid 1)
+ * inherits it. proc(5)
+ * Runs in: the container process, right after clone. */
+int urun_process_set_oom_score (const struct urun_process *p,
+                                struct urun_error *err);
+
+/* rlimits, ioPriority, scheduler, execCPUAffinity.initial, personality:
+ * what is set before the rootfs.
  * Runs in: the container process, before pivot_root. */
 int urun_process_set_limits (const struct urun_spec *spec,
                              struct urun_error *err);

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -33,13 +34,33 @@ open_ptmx (int root_fd, struct urun_error *err)
   return TAKE_FD (fd);
 }
 
+/* /dev/console may be a symlink the rootfs brought or a process sharing it
+ * swapped in: followed inside the root, it still must end on a file or a
+ * device, and not on procfs or sysfs, where the pty would stand in for a
+ * file the kernel is asked through (the CVE-2025-52565 class). */
+static int
+check_console_target (int fd, struct urun_error *err)
+{
+  struct statfs sfs;
+  struct stat st;
+
+  if (fstat (fd, &st) < 0 || fstatfs (fd, &sfs) < 0)
+    return urun_set_error (err, errno, "stat `/dev/console`");
+  if (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
+    return urun_set_error (err, 0, "`/dev/console` leads to %s: not binding the pty there",
+                           sfs.f_type == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+  if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
+    return urun_set_error (err, 0, "`/dev/console` is not a file or a device: not binding the pty there");
+  return 0;
+}
+
 static int
 bind_console_to (int root_fd, int slave, struct urun_error *err)
 {
   cleanup_close int target_fd = urun_make_in_root (root_fd, "/dev/console", false, err);
   cleanup_close int tree_fd = -1;
 
-  if (target_fd < 0)
+  if (target_fd < 0 || check_console_target (target_fd, err) < 0)
     return -1;
   tree_fd = open_tree (slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree_fd < 0)

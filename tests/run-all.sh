@@ -5,6 +5,8 @@
 #   2. build/: meson setup, ninja, meson test (unit tests), bats (integration)
 #   3. build-asan/: ASan+UBSan, the core integration files (ASAN_FILES) with
 #      URUN_BINARY=build-asan/urun
+#   4. (root) the OCI validation suite, root and rootless (tests/conformance)
+#   5. build-fuzz/: each libFuzzer harness for $URUN_FUZZ_SECONDS (default 10)
 #
 # Counts passed/failed/skipped over the unit tests (meson's TAP results) and
 # the bats TAP output, prints the reasons of skipped tests, and ends with the
@@ -143,6 +145,47 @@ bats_suite() {
 	rm -f -- "$tap"
 }
 
+# conformance: the OCI validation suite (tests/conformance) as root, then as
+# the rootless test user with no wrapper.  A failure not
+# explained in tests/conformance/expected.txt fails the run; the counts are
+# printed.
+conformance() {
+	local out=/tmp/urun-conformance-ci rc_root=0 rc_rootless=0
+	section "OCI conformance (tests/conformance)"
+	if ! bash tests/conformance/build.sh; then
+		record "FAIL conformance: build of the validation suite"
+		return
+	fi
+	rm -rf -- "$out"
+	mkdir -p "$out/root" "$out/rootless"
+	chmod 755 "$out"
+	chown urun-test: "$out/rootless"
+	# One after the other: both look at the suite's absolute cgroup paths
+	# (/cgrouptest), which the root run creates.
+	bash tests/conformance/run.sh -e tests/conformance/expected.txt -o "$out/root" \
+		"$REPO/build/urun" >"$out/root.log" 2>&1 || rc_root=$?
+	setpriv --reuid urun-test --regid urun-test --init-groups \
+		env -i PATH="$PATH" HOME=/ XDG_RUNTIME_DIR=/run/user/"$(id -u urun-test)" \
+		bash tests/conformance/run.sh -e tests/conformance/expected.txt -o "$out/rootless" \
+		"$REPO/build/urun" >"$out/rootless.log" 2>&1 || rc_rootless=$?
+	cat "$out/root.log" "$out/rootless.log"
+	[ "$rc_root" -eq 0 ] && record "PASS conformance (root)" ||
+		record "FAIL conformance (root): $(grep -c '^  unexpected' "$out/root.log") unexpected failures"
+	[ "$rc_rootless" -eq 0 ] && record "PASS conformance (rootless)" ||
+		record "FAIL conformance (rootless): $(grep -c '^  unexpected' "$out/rootless.log") unexpected failures"
+}
+
+# fuzz: each libFuzzer harness for a bounded time (tests/fuzz/run.sh).
+fuzz() {
+	local tap
+	section "fuzzing (tests/fuzz), ${URUN_FUZZ_SECONDS:-10} s per harness"
+	tap=$(mktemp /tmp/urun-fuzz.XXXXXX)
+	bash tests/fuzz/run.sh -t "${URUN_FUZZ_SECONDS:-10}" | tee "$tap" || true
+	tap_to_results "[fuzz] " <"$tap" >>"$RESULTS"
+	grep -q '^ok' "$tap" || record "FAIL fuzz: no harness ran"
+	rm -f -- "$tap"
+}
+
 summary() {
 	local passed failed skipped
 	passed=$(grep -c '^PASS ' "$RESULTS" || true)
@@ -172,6 +215,7 @@ main() {
 	if build build; then
 		unit_tests build ""
 		bats_suite "" all URUN_BINARY="$REPO/build/urun"
+		[ "$(id -u)" -eq 0 ] && conformance
 	fi
 
 	if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
@@ -179,6 +223,7 @@ main() {
 			ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	fi
 
+	fuzz
 	summary
 }
 

@@ -23,6 +23,12 @@ PACKAGES=(
 	fuse-overlayfs fuse3
 	# rootless podman with urun (tests/podman-scenarios.sh), man pages
 	podman conmon slirp4netns fuse-overlayfs go-md2man
+	# OCI validation suite (tests/conformance/build.sh) and the fuzzers (tests/fuzz)
+	golang-go golang-github-opencontainers-specs-dev golang-github-google-uuid-dev
+	golang-github-hashicorp-go-multierror-dev golang-github-mrunalp-fileutils-dev
+	golang-github-opencontainers-selinux-dev golang-github-sirupsen-logrus-dev
+	golang-github-urfave-cli-dev golang-gocapability-dev golang-golang-x-sys-dev xz-utils
+	clang libclang-rt-14-dev
 	# helpers/urun-slirp (slirp.pc needs glib's headers) and its tests
 	libslirp-dev libglib2.0-dev iperf3 python3
 	# benchmark

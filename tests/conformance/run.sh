@@ -70,8 +70,9 @@ cleanup() {
 		done
 	if [ -s "$tmp.cgroups-before" ]; then
 		while IFS= read -r c; do
-			[ -d "$c" ] && ! grep -qxF -- "$c" "$tmp.cgroups-before" && rmdir -- "$c" 2>/dev/null &&
+			if [ -d "$c" ] && ! grep -qxF -- "$c" "$tmp.cgroups-before" && rmdir -- "$c" 2>/dev/null; then
 				echo "cleanup: removed cgroup $c" >&2
+			fi
 		done < <(candidate_cgroups)
 	fi
 	find "$tmp" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} + 2>/dev/null || true
@@ -121,7 +122,9 @@ main() {
 	RUNTIME_PATH=$runtime SCRATCH=$scratch
 	trap 'cleanup "$RUNTIME_PATH" "$SCRATCH/tmp" 2>/dev/null; rm -rf -- "$SCRATCH"' EXIT
 	cp "$SUITE/rootfs-amd64.tar.gz" "$SUITE/runtimetest" "$scratch/"
-	candidate_cgroups | while IFS= read -r c; do [ -d "$c" ] && echo "$c"; done >"$scratch/tmp.cgroups-before"
+	candidate_cgroups | while IFS= read -r c; do
+		if [ -d "$c" ]; then echo "$c"; fi
+	done >"$scratch/tmp.cgroups-before"
 	echo "# none" >>"$scratch/tmp.cgroups-before"
 
 	local rc P=0 F=0 S=0 E=0 U=0 pc fc sc line desc t0

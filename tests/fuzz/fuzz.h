@@ -1,6 +1,6 @@
 /* fuzz.h: what the libFuzzer harnesses share.  Each harness is one
  * LLVMFuzzerTestOneInput over one parser of urun-core; a crash it finds
- * becomes a test in tests/unit/ (see tests/fuzz/README). */
+ * becomes a test in tests/unit/ (tests/fuzz/run.sh runs them). */
 #ifndef URUN_FUZZ_H
 #define URUN_FUZZ_H
 
