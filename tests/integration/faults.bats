@@ -251,11 +251,18 @@ check_kill_exec() {
 	set_cmd_waiting
 	local n=50 ids=() i
 	for ((i = 0; i < n; i++)); do ids+=("p$i"); done
-	# Each: run -d, kill TERM, wait for stopped, delete; all at once.
+	# Each: run -d, wait for the shell's TERM trap (see wait_for_trap),
+	# kill TERM, wait for stopped, delete; all at once.
 	printf '%s\n' "${ids[@]}" | URUN_TEST_TAG=$BATS_TEST_TMPDIR as_rootless xargs -P "$n" -I{} sh -c '
 		"$0" --root "$1" run -d {} </dev/null >/dev/null &&
+		pid=$("$0" --root "$1" state {} | sed -n "s/.*\"pid\": *\([0-9]*\).*/\1/p") &&
+		for t in $(seq 100); do
+			mask=$(sed -n "s/^SigCgt:[[:space:]]*//p" /proc/$pid/status)
+			[ -n "$mask" ] && [ $((0x${mask#????????????} & 0x4000)) -ne 0 ] && break
+			sleep 0.1
+		done &&
 		"$0" --root "$1" kill {} TERM &&
-		for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		for t in $(seq 40); do
 			"$0" --root "$1" state {} | grep -q "\"stopped\"" && break; sleep 0.25
 		done && "$0" --root "$1" delete {}' "$URUN" "$ROOT" \
 		>"$BATS_TEST_TMPDIR/par.log" 2>&1 || { cat "$BATS_TEST_TMPDIR/par.log" >&2; false; }

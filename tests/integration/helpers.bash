@@ -402,6 +402,25 @@ wait_for_state() {
 	return 1
 }
 
+# wait_for_trap ID: up to 5 s for the container's process to catch SIGTERM.
+# WAIT_CMD's shell installs its trap a moment after `start` returns, and
+# the init of a PID namespace ignores signals it has no handler for
+# (pid_namespaces(7)), so a TERM sent earlier is lost.  SigCgt in
+# /proc/PID/status is the caught-signal mask; SIGTERM is bit 14.
+wait_for_trap() {
+	local id=$1 pid i mask
+	runtime state "$id"
+	[ "$status" -eq 0 ] || return 1
+	pid=$(jq -r .pid <<<"$output")
+	for ((i = 0; i < 50; i++)); do
+		mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$mask" ] && (((16#${mask: -4} & 16#4000) != 0)) && return 0
+		sleep 0.1
+	done
+	echo "container $id: pid $pid has no SIGTERM handler after 5 s" >&2
+	return 1
+}
+
 # wait_pids_gone PID[:STARTTIME]...: up to 5 s (PID 1 here reaps orphans every ~2 s).
 wait_pids_gone() {
 	local i p left

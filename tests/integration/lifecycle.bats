@@ -24,6 +24,7 @@ check_lifecycle() {
 	runtime start c1
 	[ "$status" -eq 0 ]
 	wait_for_state c1 running
+	wait_for_trap c1
 
 	runtime kill c1 TERM
 	[ "$status" -eq 0 ]
@@ -104,6 +105,7 @@ check_kill_names() {
 		runtime run -d "$id"
 		[ "$status" -eq 0 ]
 		wait_for_state "$id" running
+		wait_for_trap "$id"
 		runtime kill "$id" "$sig"
 		[ "$status" -eq 0 ]
 		wait_for_state "$id" stopped
@@ -128,6 +130,7 @@ check_kill_names() {
 	set_cmd_waiting
 	runtime run -d c1
 	[ "$status" -eq 0 ]
+	wait_for_trap c1
 	runtime kill c1
 	[ "$status" -eq 0 ]
 	wait_for_state c1 stopped
