@@ -13,7 +13,7 @@
 #define _GNU_SOURCE
 #include "criu.h"
 
-#include <criu/criu.h>
+#include <criu.h> /* criu.pc: -I$includedir/criu */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
