@@ -8,9 +8,8 @@
 # is /dev/null (which runc hands back on restore; other files it does not).  Each run: `run
 # -d`, let it count, then time `checkpoint` and `restore -d` separately,
 # then delete it (untimed).  Prints a markdown table of medians over RUNS
-# (default 10) with the ratio of each total to runc's.  Root on a cgroup v1
-# host: no cgroup namespace for any of them (urun's limit there, see
-# src/checkpoint.c), so that all three checkpoint the same container.
+# (default 10) with the ratio of each total to runc's.  The bundles keep
+# the cgroup namespace of `runc spec` (root and rootless).
 #
 # Run as root (tests/setup.sh first).  Environment: URUN_BINARY (default
 # build/urun), RUNC_BINARY, URUN_CRIU (default /opt/urun-criu/sbin/criu),
@@ -46,10 +45,6 @@ make_bundle() {
 		| .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
 		               "options": ["nosuid", "nodev", "mode=1777"]}]' "$dir/config.json" >"$dir/c.tmp"
 	mv "$dir/c.tmp" "$dir/config.json"
-	if [ "${1:-}" != --rootless ] && [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
-		jq '.linux.namespaces |= map(select(.type != "cgroup"))' "$dir/config.json" >"$dir/c.tmp"
-		mv "$dir/c.tmp" "$dir/config.json"
-	fi
 	if [ "${1:-}" = --rootless ]; then
 		chown -R "$BENCH_UID:$BENCH_GID" "$dir"
 	fi

@@ -22,6 +22,12 @@ int cg_read (const char *dir, const char *file, char **out,
 /* Is NAME one of the comma- or space-separated LIST? */
 bool cg_list_has (const char *list, const char *name);
 
+/* A cgroup someone else made (a systemd scope) at PATH, from each
+ * hierarchy's root: its directories in every hierarchy of CG's mode become
+ * CG's; those missing (v1 controllers systemd leaves alone) are made. */
+int cg_adopt_path (struct urun_cgroup *cg, const char *path,
+                   struct urun_error *err);
+
 /* The directory of the hierarchy holding CONTROLLER ("unified" for
  * cgroup2), or NULL. */
 const char *cg_dir_of (const struct urun_cgroup *cg, const char *controller);

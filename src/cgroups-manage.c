@@ -1,7 +1,7 @@
 /* cgroups-manage.c: working on a container's existing cgroup — freezing,
  * its processes, signals, and removing it. */
 #define _GNU_SOURCE
-#include "cgroups-internal.h"
+#include "cgroups-systemd.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "utils.h"
 
 static void
@@ -184,11 +185,39 @@ remove_created_parents (const struct urun_cgroup *cg)
       rmdir (cg->created[i]);
 }
 
+/* Only what exists and is empty: a planned cgroup held nothing of the
+ * container, and a busy one (EBUSY) is someone else's. rmdir(2) */
+static void
+remove_planned (const struct urun_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (rmdir (cg->dirs[i].path) < 0 && errno != ENOENT)
+      urun_debug ("cgroup `%s` left: %s", cg->dirs[i].path, strerror (errno));
+}
+
+/* A systemd scope: everything killed (and thawed: a v1-frozen task does
+ * not die) through its directories when known, then stopped by systemd,
+ * which removes its cgroups. */
+static int
+stop_scope (struct urun_cgroup *cg, struct urun_error *err)
+{
+  if (cg->mode != URUN_CGROUP_NONE && cg->n_dirs > 0 && !cg->planned)
+    kill_all (cg);
+  return cg_systemd_stop (cg, err);
+}
+
 int
 urun_cgroup_destroy (struct urun_cgroup *cg, struct urun_error *err)
 {
+  if (cg->systemd.unit != NULL && stop_scope (cg, err) < 0)
+    return -1;
   if (cg->mode == URUN_CGROUP_NONE || cg->n_dirs == 0)
     return 0;
+  if (cg->planned)
+    {
+      remove_planned (cg);
+      return 0;
+    }
   kill_all (cg);
   for (size_t i = 0; i < cg->n_dirs; i++)
     if (remove_dir (cg, cg->dirs[i].path, err) < 0)
@@ -202,6 +231,13 @@ urun_cgroup_undo (struct urun_cgroup *cg)
 {
   size_t made = 0;
 
+  if (cg->systemd.started)
+    {
+      struct urun_error ignored = URUN_ERROR_INIT;
+      stop_scope (cg, &ignored);
+      urun_clear_error (&ignored);
+      cg->systemd.started = false;
+    }
   if (cg->mode == URUN_CGROUP_NONE)
     return;
   for (size_t i = 0; i < cg->n_created; i++)

@@ -2,7 +2,7 @@
  * hierarchy takes each group of limits, the cgroup v2 files, and the
  * checks the spec parser leaves to us. The v1 files are cgroups-v1.c's. */
 #define _GNU_SOURCE
-#include "cgroups-internal.h"
+#include "cgroups-systemd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -461,6 +461,8 @@ urun_cgroup_update (const struct urun_cgroup *cg,
                            cg->none_reason ? cg->none_reason : "none was created");
   if (cg_check_resources (r, "linux.resources", err) < 0)
     return -1;
+  if (cg->systemd.unit != NULL)
+    return cg_systemd_update (cg, r, err);
   return cg_apply_resources (cg, r, NULL, err);
 }
 

@@ -1,11 +1,12 @@
 /* cgroups.c: the container's cgroup — which hierarchies and which path,
  * making it, and putting the container's first process in it. */
 #define _GNU_SOURCE
-#include "cgroups-internal.h"
+#include "cgroups-systemd.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +20,6 @@
 #include "cleanup.h"
 #include "log.h"
 #include "namespaces.h"
-#include "notify.h"
 #include "utils.h"
 
 /* The v1 controllers urun puts a container in (when mounted). */
@@ -254,8 +254,6 @@ spec_cgroup_path (const struct urun_spec *spec, bool systemd, bool privileged)
   const char *p = spec->linux_.cgroups_path;
   char *converted;
 
-  if (systemd)
-    urun_systemd_cgroup_warn (privileged);
   if (p == NULL || *p == '\0')
     return NULL;
   if (!systemd)
@@ -358,25 +356,34 @@ check_empty (const struct urun_cgroup *cg, const char *dir,
   return 0;
 }
 
-static int
-make_cgroup (struct urun_cgroup *cg, const struct hierarchies *hs,
-             const char *path, const char *id, bool privileged,
-             struct urun_error *err)
+static void
+plan_dirs (struct urun_cgroup *cg, const struct hierarchies *hs,
+           const char *path, const char *id, bool privileged)
 {
   for (size_t i = 0; i < hs->n; i++)
     {
       const struct hierarchy *h = &hs->v[i];
       cleanup_free char *rel = NULL;
-      char *full;
 
       if (cg->mode == URUN_CGROUP_V2 && strcmp (h->controllers, CG_UNIFIED) != 0)
         continue;
       rel = path_in (h, path, id, privileged);
-      full = xasprintf ("%s%s", h->mount, rel);
       cg->dirs = xrealloc (cg->dirs, (cg->n_dirs + 1) * sizeof *cg->dirs);
-      cg->dirs[cg->n_dirs++] = (struct urun_cgroup_dir){ xstrdup (h->controllers), full };
-      if (make_dirs (cg, full, strlen (h->mount), cg_list_has (h->controllers, "cpuset"), err) < 0
-          || check_empty (cg, full, err) < 0)
+      cg->dirs[cg->n_dirs++] = (struct urun_cgroup_dir){
+        xstrdup (h->controllers), xasprintf ("%s%s", h->mount, rel), strlen (h->mount),
+      };
+    }
+}
+
+static int
+make_cgroup (struct urun_cgroup *cg, struct urun_error *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      struct urun_cgroup_dir *d = &cg->dirs[i];
+
+      if (make_dirs (cg, d->path, d->mount_len, cg_list_has (d->controllers, "cpuset"), err) < 0
+          || check_empty (cg, d->path, err) < 0)
         return -1;
     }
   return 0;
@@ -470,20 +477,55 @@ urun_cgroup_create_at (const struct urun_spec *spec, const char *id,
                        const char *state_root, bool systemd,
                        struct urun_cgroup *cg, struct urun_error *err)
 {
+  if (urun_cgroup_plan (spec, id, state_root, systemd, cg, err) < 0)
+    return -1;
+  return urun_cgroup_make (spec, cg, err);
+}
+
+int
+urun_cgroup_plan (const struct urun_spec *spec, const char *id,
+                  const char *state_root, bool systemd,
+                  struct urun_cgroup *cg, struct urun_error *err)
+{
   cleanup_free char *name = default_name (id, state_root);
   cleanup_hierarchies struct hierarchies hs = { 0 };
   cleanup_free char *path = NULL;
   bool privileged = is_privileged ();
+  int r;
 
   memset (cg, 0, sizeof *cg);
   if (read_hierarchies (&hs, err) < 0)
     return urun_wrap_error (err, "find the cgroup hierarchies");
-  path = spec_cgroup_path (spec, systemd, privileged);
   cg->mode = choose_mode (&hs, privileged, &cg->none_reason);
+  /* Before the checks of our own cgroup: systemd places the process. */
+  if (systemd && (r = cg_systemd_plan (spec, name, privileged, cg, err)) != 0)
+    {
+      cg->planned = r > 0;
+      return r < 0 ? -1 : 0;
+    }
+  path = spec_cgroup_path (spec, systemd, privileged);
   if (cg->mode != URUN_CGROUP_NONE && !privileged && path == NULL
       && !own_cgroup_writable (&hs, &cg->none_reason))
     cg->mode = URUN_CGROUP_NONE;
-  if (cg->mode != URUN_CGROUP_NONE && make_cgroup (cg, &hs, path, name, privileged, err) < 0)
+  if (cg->mode != URUN_CGROUP_NONE)
+    plan_dirs (cg, &hs, path, name, privileged);
+  cg->planned = cg->mode != URUN_CGROUP_NONE;
+  return 0;
+}
+
+int
+urun_cgroup_make (const struct urun_spec *spec, struct urun_cgroup *cg,
+                  struct urun_error *err)
+{
+  bool privileged = is_privileged ();
+
+  /* A systemd scope is made with the process in it (urun_cgroup_clone). */
+  if (cg->systemd.pending)
+    {
+      cg->planned = false;
+      return 0;
+    }
+  if (cg->mode != URUN_CGROUP_NONE && make_cgroup (cg, err) < 0)
     {
       if (privileged || !is_permission_error (err->errnum))
         {
@@ -493,6 +535,7 @@ urun_cgroup_create_at (const struct urun_spec *spec, const char *id,
       fall_back_to_none (cg, xasprintf ("%s (not permitted)", err->msg));
       urun_clear_error (err);
     }
+  cg->planned = false;
   if (cg->mode == URUN_CGROUP_NONE)
     {
       report_none (cg, spec);
@@ -589,6 +632,8 @@ urun_cgroup_clone (struct urun_cgroup *cg, const struct urun_spec *spec,
   const char *v2 = cg_dir_of (cg, CG_UNIFIED);
   pid_t pid = -2;
 
+  if (cg->systemd.pending)
+    return cg_systemd_clone (cg, spec, flags, err);
   cg->placed_by_clone = false;
   /* On a hybrid host too: a new cgroup namespace then at least gets the
    * right root in the cgroup2 hierarchy. */
@@ -607,10 +652,34 @@ urun_cgroup_clone (struct urun_cgroup *cg, const struct urun_spec *spec,
   return pid;
 }
 
+bool
+urun_cgroup_must_wait (const struct urun_cgroup *cg, unsigned long flags)
+{
+  return ((flags & CLONE_NEWCGROUP) && cg->mode == URUN_CGROUP_V1) || cg->systemd.pending;
+}
+
+int
+cg_adopt_path (struct urun_cgroup *cg, const char *path, struct urun_error *err)
+{
+  cleanup_hierarchies struct hierarchies hs = { 0 };
+
+  if (read_hierarchies (&hs, err) < 0)
+    return urun_wrap_error (err, "find the cgroup hierarchies");
+  plan_dirs (cg, &hs, path, NULL, true);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      const struct urun_cgroup_dir *d = &cg->dirs[i];
+      if (make_dirs (cg, d->path, d->mount_len, cg_list_has (d->controllers, "cpuset"), err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 void
 urun_cgroup_free (struct urun_cgroup *cg)
 {
   release_dirs (cg);
+  cg_systemd_free (&cg->systemd);
   free (cg->none_reason);
   memset (cg, 0, sizeof *cg);
 }

@@ -27,6 +27,20 @@ struct urun_cgroup_dir
 {
   char *controllers;
   char *path; /* absolute: /sys/fs/cgroup/memory/urun/c1 */
+  size_t mount_len; /* of PATH's hierarchy mount; not in state.json */
+};
+
+/* --systemd-cgroup: the transient scope systemd made for the container
+ * (cgroups-systemd.c). In state.json: the unit and which manager. */
+struct urun_cgroup_systemd
+{
+  char *unit; /* "urun-c1.scope"; NULL: no scope, the cgroupfs driver */
+  bool user;  /* the user's manager (rootless), else the system's */
+  /* Not in state.json: */
+  char *slice;
+  char *description;
+  bool pending; /* planned: it starts once the container's process exists */
+  bool started; /* by this urun: a failed create stops it */
 };
 
 struct urun_cgroup
@@ -40,6 +54,11 @@ struct urun_cgroup
   char **created;
   size_t n_created;
   bool placed_by_clone; /* not in state.json either */
+  /* Planned, not made yet: the directories may be missing, or belong to
+   * someone else (a cgroupsPath not yet checked to be empty). In
+   * state.json while `create` makes them. */
+  bool planned;
+  struct urun_cgroup_systemd systemd;
 };
 
 /* Checks of linux.cgroupsPath and linux.resources the spec parser leaves
@@ -53,13 +72,28 @@ int urun_cgroup_check_spec (const struct urun_spec *spec,
  * own cgroup; absent -> /urun/ID, or rootless <own v2 cgroup>/urun-ID,
  * where ID gets a hash of STATE_ROOT (--root; NULL: the default root)
  * appended, so that containers of the same ID under two roots differ.
- * SYSTEMD: --systemd-cgroup ("slice:prefix:name" paths; no systemd driver
- * yet, so the cgroupfs one is used). A rootless caller without a writable
+ * SYSTEMD: --systemd-cgroup: where a systemd manager answers (the user's
+ * for a rootless caller), a transient scope it starts once the process
+ * exists (urun_cgroup_clone), from a cgroupsPath `slice:prefix:name`;
+ * else the cgroupfs driver, with `slice:prefix:name` turned into the path
+ * systemd would give it. A rootless caller without a writable
  * cgroup gets mode NONE (a warning when resources were asked for). On
  * failure nothing is left behind. */
 int urun_cgroup_create_at (const struct urun_spec *spec, const char *id,
                            const char *state_root, bool systemd,
                            struct urun_cgroup *cg, struct urun_error *err);
+
+/* urun_cgroup_create_at in two steps, so that the caller can record the
+ * cgroup before it exists (state.json, for a create killed half-way):
+ * PLAN chooses the mode and the directories and makes nothing (CG is
+ * `planned`); MAKE makes them, checks them and applies linux.resources
+ * (rootless, a refused mkdir makes it NONE). On failure MAKE leaves
+ * nothing behind. */
+int urun_cgroup_plan (const struct urun_spec *spec, const char *id,
+                      const char *state_root, bool systemd,
+                      struct urun_cgroup *cg, struct urun_error *err);
+int urun_cgroup_make (const struct urun_spec *spec, struct urun_cgroup *cg,
+                      struct urun_error *err);
 
 /* The same for the default state root. */
 int urun_cgroup_create (const struct urun_spec *spec, const char *id,
@@ -71,14 +105,22 @@ int urun_cgroup_create (const struct urun_spec *spec, const char *id,
  * CLONE_INTO_CGROUP: it never runs outside, and a new cgroup namespace is
  * rooted at it. The v1 hierarchies by writing cgroup.procs right after the
  * clone (the process does not fork before that, except the staged path's
- * pid 1: see urun_cgroup_enter_late); a new cgroup namespace then keeps
- * its v1 roots at urun's own cgroups, as it was made by the clone.
+ * pid 1: see urun_cgroup_enter_late), so a new cgroup namespace in FLAGS
+ * would keep its v1 roots at urun's own cgroups: the caller leaves it out
+ * and has the process unshare it once placed (spawn.c, late_cgroupns).
  * Rootless, a move the kernel refuses makes the cgroup NONE with a
  * warning: the caller must run inside the delegated subtree, as moving a
  * process needs write access to cgroup.procs of the common ancestor of
  * both cgroups ("Delegation Containment", cgroup-v2.rst). */
 pid_t urun_cgroup_clone (struct urun_cgroup *cg, const struct urun_spec *spec,
                          unsigned long flags, struct urun_error *err);
+
+/* Must the process urun_cgroup_clone makes with new namespaces FLAGS wait
+ * (URUN_SYNC_IN_CGROUP) before it makes its cgroup namespace or forks?
+ * v1 directories are entered after the clone, and a new cgroup namespace
+ * made before would be rooted at urun's own cgroups; a systemd scope is
+ * started with the process after the clone, and only that process moves. */
+bool urun_cgroup_must_wait (const struct urun_cgroup *cg, unsigned long flags);
 
 /* The container's pid 1 forked by the staged path: move it as well, unless
  * the clone already placed its parent (and so it). */
@@ -110,7 +152,10 @@ int urun_cgroup_signal (const struct urun_cgroup *cg, int sig,
                         struct urun_error *err);
 
 /* `delete`: kill everything, thaw, and remove the container's directories
- * (retrying ~2 s while they are busy), then the parents create made. */
+ * (retrying ~2 s while they are busy), then the parents create made.
+ * A `planned` cgroup (a create killed before it was made and checked) held
+ * nothing of the container: its directories are removed where they exist
+ * and are empty, and nothing is killed. */
 int urun_cgroup_destroy (struct urun_cgroup *cg, struct urun_error *err);
 
 /* A failed create: remove what it made, and only that (a cgroupsPath may

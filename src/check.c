@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
@@ -26,6 +27,7 @@
 #include "../userns/newidmap.h"
 #include "../userns/subid.h"
 #include "cleanup.h"
+#include "criu.h"
 #include "overlay.h"
 #include "utils.h"
 
@@ -507,6 +509,24 @@ find_criu (const char *option, char *buf, size_t size)
   return false;
 }
 
+/* What this host leaves out of checkpoint/restore (criu.h, checkpoint.c). */
+static void
+check_criu_limits (struct urun_check_report *r)
+{
+  if (!urun_criu_has_dirty_tracking ())
+    add (r, URUN_CHECK_WARN, "criu pre-dump",
+         xstrdup ("the kernel does not track written memory (soft-dirty, CONFIG_MEM_SOFT_DIRTY): "
+                  "`checkpoint --pre-dump` and `--parent-path` are unavailable, full checkpoints work"),
+         xstrdup ("a kernel built with CONFIG_MEM_SOFT_DIRTY=y"));
+  /* checkpoint.c, check_rlimit_access: criu's prlimit(2) of another user. */
+  if (geteuid () == 0 && prctl (PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) == 0)
+    add (r, URUN_CHECK_WARN, "criu as root",
+         xstrdup ("the capability bounding set lacks CAP_SYS_RESOURCE: criu cannot read the rlimits "
+                  "(prlimit(2)) of a process of another user, so a container can be checkpointed only "
+                  "when its processes run as 0:0 or it has a user namespace"),
+         xstrdup ("run urun where the bounding set keeps CAP_SYS_RESOURCE (some VMs and container managers drop it)"));
+}
+
 static void
 check_criu (struct urun_check_report *r, const char *option)
 {
@@ -540,6 +560,7 @@ check_criu (struct urun_check_report *r, const char *option)
     cap_free (text);
   if (caps)
     cap_free (caps);
+  check_criu_limits (r);
 }
 
 /* ---------------------------------------------------------------------------

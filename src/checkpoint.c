@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -121,29 +124,6 @@ stdio_key (pid_t pid, int fd, const struct urun_mountinfo *m, size_t n)
   return xasprintf ("file[%x:%llx]", (unsigned) atoi (mnt + 7), (unsigned long long) st.st_ino);
 }
 
-/* criu compares the cgroup paths a process sees in its cgroup namespace
- * with the real ones and refuses when the namespace is not rooted at an
- * ancestor ("is not a suffix of"). urun puts a container into its cgroup v1
- * directories only after clone(CLONE_NEWCGROUP) made the namespace, so on a
- * v1 or hybrid host its v1 paths read "/../../urun/ID" (cgroups.h). */
-static int
-check_cgroup_namespace (pid_t pid, struct urun_error *err)
-{
-  char path[64];
-  cleanup_free char *text = NULL;
-  cleanup_error struct urun_error ignored = URUN_ERROR_INIT;
-  char *bad;
-
-  snprintf (path, sizeof path, "/proc/%d/cgroup", (int) pid);
-  if (urun_read_file_at (AT_FDCWD, path, &text, NULL, &ignored) < 0
-      || (bad = strstr (text, ":/..")) == NULL)
-    return 0;
-  bad[strcspn (bad, "\n")] = '\0';
-  return urun_set_error (err, 0, "the container's cgroup namespace is not rooted at its cgroup (`%s` in "
-                                 "`%s`): criu cannot dump it; on a cgroup v1 host, give the container no "
-                                 "cgroup namespace", bad + 1, path);
-}
-
 /* The "Uid:" or "Gid:" line of /proc/PID/status: do all four IDs equal ID? */
 static bool
 ids_are (const char *status, const char *field, unsigned id)
@@ -156,32 +136,86 @@ ids_are (const char *status, const char *field, unsigned id)
   return v[0] == id && v[1] == id && v[2] == id && v[3] == id;
 }
 
-/* As root, criu reads the container's rlimits with prlimit(2), which for a
- * process of other user or group IDs needs CAP_SYS_RESOURCE (prlimit(2),
- * check_prlimit_permission). Where the bounding set lacks it (some VMs),
- * not even root has it, and criu fails with "Can't get rlimit". Rootless,
- * criu has it in the container's user namespace. */
-static int
-check_rlimit_access (pid_t pid, struct urun_error *err)
+/* Is PID in a user namespace we made (child of ours, owned by our euid)?
+ * There we have every capability (user_namespaces(7), "Capabilities"),
+ * whatever our bounding set. ioctl_ns(2): NS_GET_PARENT, NS_GET_OWNER_UID. */
+static bool
+in_our_child_user_ns (pid_t pid)
 {
   char path[64];
-  cleanup_free char *status = NULL;
+  cleanup_close int ns = -1;
+  cleanup_close int parent = -1;
+  struct stat a, b;
+  uid_t owner;
+
+  snprintf (path, sizeof path, "/proc/%d/ns/user", (int) pid);
+  ns = open (path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0 || (parent = ioctl (ns, NS_GET_PARENT)) < 0 || ioctl (ns, NS_GET_OWNER_UID, &owner) < 0)
+    return false;
+  return fstat (parent, &a) == 0 && stat ("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino
+         && a.st_dev == b.st_dev && owner == geteuid ();
+}
+
+static bool
+has_cap_sys_resource (void)
+{
   cleanup_free char *self = NULL;
   cleanup_error struct urun_error ignored = URUN_ERROR_INIT;
   const char *eff;
 
-  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-  if (urun_read_file_at (AT_FDCWD, path, &status, NULL, &ignored) < 0
-      || urun_read_file_at (AT_FDCWD, "/proc/self/status", &self, NULL, &ignored) < 0
+  if (urun_read_file_at (AT_FDCWD, "/proc/self/status", &self, NULL, &ignored) < 0
       || (eff = strstr (self, "CapEff:")) == NULL)
+    return true; /* cannot tell: let criu say */
+  return (strtoull (eff + 7, NULL, 16) >> CAP_SYS_RESOURCE) & 1;
+}
+
+/* Can criu, as root, read PID's rlimits? prlimit(2) of a process whose
+ * real, effective and saved IDs are not all our real uid and gid needs
+ * CAP_SYS_RESOURCE in the process's user namespace (kernel:
+ * check_prlimit_permission). Where the capability bounding set lacks it
+ * (some VMs), root has it only in user namespaces it made, and criu fails
+ * with "Can't get rlimit 0: Operation not permitted" in dump.log (so does
+ * `runc checkpoint`). */
+static int
+check_rlimit_access_of (pid_t pid, struct urun_error *err)
+{
+  char path[64];
+  cleanup_free char *status = NULL;
+  cleanup_error struct urun_error ignored = URUN_ERROR_INIT;
+  const char *uid, *gid;
+
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  if (urun_read_file_at (AT_FDCWD, path, &status, NULL, &ignored) < 0 /* gone */
+      || (ids_are (status, "Uid:", getuid ()) && ids_are (status, "Gid:", getgid ()))
+      || in_our_child_user_ns (pid))
     return 0;
-  if ((strtoull (eff + 7, NULL, 16) >> 24) & 1) /* CAP_SYS_RESOURCE */
+  uid = strstr (status, "Uid:");
+  gid = strstr (status, "Gid:");
+  return urun_set_error (err, 0, "criu cannot read the rlimits of the container's pid %d (prlimit(2)): it runs "
+                                 "as uid %u gid %u, not %u:%u, and this system's capability bounding set "
+                                 "lacks CAP_SYS_RESOURCE (see `urun check`); run the container's processes "
+                                 "as %u:%u, or give it a user namespace",
+                         (int) pid, uid ? (unsigned) atoi (uid + 4) : 0, gid ? (unsigned) atoi (gid + 4) : 0,
+                         (unsigned) getuid (), (unsigned) getgid (), (unsigned) getuid (), (unsigned) getgid ());
+}
+
+/* Every process criu will dump: the container's cgroup, else its pid 1. */
+static int
+check_rlimit_access (const struct urun_state *state, struct urun_error *err)
+{
+  cleanup_error struct urun_error ignored = URUN_ERROR_INIT;
+  pid_t *pids = NULL;
+  size_t n = 0;
+  int ret = 0;
+
+  if (has_cap_sys_resource ())
     return 0;
-  if (ids_are (status, "Uid:", getuid ()) && ids_are (status, "Gid:", getgid ()))
-    return 0;
-  return urun_set_error (err, 0, "the container's process runs as another user or group, and criu "
-                                 "needs CAP_SYS_RESOURCE to read its rlimits (prlimit(2)), which this "
-                                 "system's capability bounding set does not have");
+  if (state->cgroup.mode == URUN_CGROUP_NONE || urun_cgroup_pids (&state->cgroup, &pids, &n, &ignored) < 0)
+    return check_rlimit_access_of (state->pid, err);
+  for (size_t i = 0; i < n && ret == 0; i++)
+    ret = check_rlimit_access_of (pids[i], err);
+  free (pids);
+  return ret;
 }
 
 /* Everything known before criu runs: namespaces, ID maps, mounts, stdio. */
@@ -200,12 +234,10 @@ make_record (struct dump *d, const struct urun_spec *spec, struct urun_error *er
     }
   else if (r->rootless)
     return urun_set_error (err, 0, "the container has no user namespace of its own");
-  if (!r->rootless && check_rlimit_access (pid, err) < 0)
+  if (!r->rootless && check_rlimit_access (&d->state, err) < 0)
     return -1;
   if (strstr (r->namespaces, "mnt") == NULL)
     return urun_set_error (err, 0, "the container has no mount namespace of its own");
-  if (strstr (r->namespaces, "cgroup") && check_cgroup_namespace (pid, err) < 0)
-    return -1;
   r->hostname = spec->hostname ? xstrdup (spec->hostname) : NULL;
   r->domainname = spec->domainname ? xstrdup (spec->domainname) : NULL;
   return urun_criu_find_externals (pid, &r->externals, &r->n_externals, &r->root_options, err);
@@ -399,13 +431,15 @@ prepare (struct dump *d, int dir_fd, struct urun_error *err)
   spec = urun_state_load_config (dir_fd, err);
   if (spec == NULL || make_record (d, spec, err) < 0)
     return -1;
+  if ((o->pre_dump || o->parent_path) && !urun_criu_has_dirty_tracking ())
+    return urun_set_error (err, 0, "%s needs the kernel to track which memory pages were written "
+                                   "(soft-dirty bits), and this kernel does not (built without "
+                                   "CONFIG_MEM_SOFT_DIRTY): take a full checkpoint, without %s",
+                           o->pre_dump ? "--pre-dump" : "--parent-path",
+                           o->pre_dump ? "--pre-dump" : "--parent-path");
   if ((d->images_fd = open_dir (o->image_path, err)) < 0
       || (d->work_fd = open_dir (work, err)) < 0)
     return -1;
-  if ((o->pre_dump || o->parent_path) && !urun_criu_has_dirty_tracking ())
-    return urun_set_error (err, 0, "%s needs memory dirty tracking, which this kernel lacks "
-                                   "(CONFIG_MEM_SOFT_DIRTY is off): use a full checkpoint",
-                           o->pre_dump ? "--pre-dump" : "--parent-path");
   if (urun_criu_init (&d->criu, urun_criu_binary (o->criu_path), d->images_fd, d->work_fd, work,
                       o->pre_dump ? "pre-dump.log" : "dump.log", err) < 0)
     return -1;

@@ -22,8 +22,10 @@
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
+#include "network.h"
 #include "notify.h"
 #include "overlay.h"
+#include "sharedmnt.h"
 #include "spawn.h"
 #include "spec.h"
 #include "sync.h"
@@ -39,11 +41,9 @@ check_spec_runnable (const struct urun_spec *spec, struct urun_error *err)
     return urun_set_error (err, 0, "config.json: process: missing");
   if (!spec->has_root)
     return urun_set_error (err, 0, "config.json: root: missing");
-  if (urun_spec_namespace (spec, URUN_NS_MOUNT) == NULL)
-    return urun_set_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
   if ((spec->hostname || spec->domainname) && uts == NULL)
     return urun_set_error (err, 0, "config.json: hostname: setting it needs a uts namespace of the container's own");
-  if (urun_cgroup_check_spec (spec, err) < 0)
+  if (urun_cgroup_check_spec (spec, err) < 0 || urun_network_check_spec (spec, err) < 0)
     return -1;
   return urun_sysctl_check (spec, err);
 }
@@ -71,47 +71,13 @@ load_bundle (const struct urun_create_opts *opts, struct urun_bundle *b,
     return urun_set_error (err, errno, "config.json: root.path: rootfs `%s`", b->rootfs);
   if (!S_ISDIR (st.st_mode))
     return urun_set_error (err, ENOTDIR, "config.json: root.path: rootfs `%s`", b->rootfs);
+  if (urun_spec_namespace (b->spec, URUN_NS_MOUNT) == NULL
+      && urun_sharedmnt_check (b->spec, b->rootfs, err) < 0)
+    return -1;
   /* User namespace and overlays: checked here, before anything exists. */
   if (urun_rootless_adapt_spec (b->spec, opts->userns, err) < 0)
     return -1;
   return urun_overlay_prepare_spec (b->spec, b->path, b->rootfs, err);
-}
-
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char buf[64];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
-static int
-write_state (const struct urun_bundle *b, const char *id,
-             const struct urun_launch *c, struct urun_error *err)
-{
-  pid_t pid = c->pid;
-  struct urun_state s = {
-    .id = (char *) id,
-    .pid = pid,
-    .pid_start_time = urun_pid_start_time (pid),
-    .bundle = b->path,
-    .rootfs = b->rootfs,
-    .created = now_rfc3339 (),
-    .owner = "",
-    .has_pid_namespace = urun_spec_namespace (b->spec, URUN_NS_PID) != NULL,
-    .annotations = b->spec->annotations,
-    .n_annotations = b->spec->n_annotations,
-    .cgroup = c->cgroup,
-  };
-  int r = urun_state_write (c->dir_fd, &s, err);
-
-  free (s.created);
-  return r;
 }
 
 /* The part create and run share: up to a READY container with its state
@@ -121,7 +87,8 @@ static int
 create_container (const struct urun_context *ctx,
                   const struct urun_create_opts *opts, bool use_fifo,
                   struct urun_launch *c, struct urun_bundle *b,
-                  struct urun_notify *notify, struct urun_error *err)
+                  struct urun_notify *notify, struct urun_network_helper *net,
+                  struct urun_error *err)
 {
   cleanup_close int fifo_fd = -1;
   int sync_fd;
@@ -147,16 +114,30 @@ create_container (const struct urun_context *ctx,
       if (fifo_fd < 0)
         return urun_set_error (err, errno, "open exec.fifo");
     }
+  /* state.json before the cgroup exists, and again once it does (then
+   * with the pid, in urun_spawn): a create killed at any point leaves
+   * what `delete` needs to undo it. */
   if (urun_notify_prepare (c->dir_fd, b->spec, notify, err) < 0
-      || urun_cgroup_create_at (b->spec, opts->id, ctx->state_root, ctx->systemd_cgroup,
-                                &c->cgroup, err) < 0)
+      || urun_cgroup_plan (b->spec, opts->id, ctx->state_root, ctx->systemd_cgroup,
+                           &c->cgroup, err) < 0
+      || urun_launch_write_state (b, c, true, err) < 0
+      || urun_cgroup_make (b->spec, &c->cgroup, err) < 0)
+    return -1;
+  urun_test_pause_at ("cgroup");
+  if (urun_launch_write_state (b, c, true, err) < 0)
     return -1;
   sync_fd = urun_spawn (b, opts, fifo_fd, c, err);
   if (sync_fd < 0)
     return -1;
+  /* The network namespace exists now; `start`ed processes find it up. */
+  if (urun_network_start (b->spec, c->dir_fd, c->pid, net, err) < 0)
+    {
+      close (sync_fd);
+      return -1;
+    }
   /* A foreground `run` stays the service's main process, to pass on the
    * container's exit status: it is MAINPID then, as in runc. */
-  if (write_state (b, opts->id, c, err) < 0
+  if (urun_launch_write_state (b, c, false, err) < 0
       || (opts->pid_file && urun_write_pid_file (opts->pid_file, c->pid, err) < 0)
       || urun_notify_start_relay (c->dir_fd, notify, c->pid,
                                   use_fifo || opts->detach ? c->pid : getpid (), err) < 0)
@@ -178,7 +159,8 @@ urun_container_create (const struct urun_context *ctx,
   cleanup_notify struct urun_notify notify = URUN_NOTIFY_INIT;
   cleanup_launch struct urun_launch c = URUN_LAUNCH_INIT;
   cleanup_bundle struct urun_bundle b = { 0 };
-  int sync_fd = create_container (ctx, opts, true, &c, &b, &notify, err);
+  cleanup_network_helper struct urun_network_helper net = URUN_NETWORK_HELPER_INIT;
+  int sync_fd = create_container (ctx, opts, true, &c, &b, &notify, &net, err);
 
   if (sync_fd < 0)
     return urun_wrap_error (err, "create `%s`", opts->id);
@@ -186,6 +168,7 @@ urun_container_create (const struct urun_context *ctx,
   c.id = NULL;
   c.pid = 0;
   notify.is_armed = false;
+  net.is_armed = false;
   return 0;
 }
 
@@ -258,13 +241,15 @@ urun_container_run (const struct urun_context *ctx,
   cleanup_notify struct urun_notify notify = URUN_NOTIFY_INIT; /* released last */
   cleanup_launch struct urun_launch c = URUN_LAUNCH_INIT;
   cleanup_bundle struct urun_bundle b = { 0 };
+  /* Released before the launch: a foreground run stops its helper. */
+  cleanup_network_helper struct urun_network_helper net = URUN_NETWORK_HELPER_INIT;
   cleanup_close int sync_fd = -1;
   sigset_t set, old;
   pid_t pid;
 
   signal (SIGCHLD, SIG_DFL);
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  sync_fd = create_container (ctx, opts, false, &c, &b, &notify, err);
+  sync_fd = create_container (ctx, opts, false, &c, &b, &notify, &net, err);
   if (sync_fd < 0)
     return urun_wrap_error (err, "run `%s`", opts->id);
   urun_forwarded_signals (&set);
@@ -282,6 +267,7 @@ urun_container_run (const struct urun_context *ctx,
   /* With NOTIFY_SOCKET, `run -d` returns once READY=1 reached the manager,
    * as in runc; the relay outlives us. */
   notify.is_armed = !opts->detach;
+  net.is_armed = !opts->detach;
   if (opts->detach && urun_notify_wait_ready (&notify, err) < 0)
     return urun_wrap_error (err, "run `%s`", opts->id);
   *exit_status = opts->detach ? 0 : wait_foreground (opts, &b, &c, pid, &set, &old);

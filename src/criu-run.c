@@ -88,18 +88,20 @@ urun_criu_free (struct urun_criu *c)
   c->opts = NULL;
 }
 
-/* The last "Error (file:line): message" of criu's log, without the prefix. */
+/* The first "Error (file:line): message" of criu's log, without the
+ * prefix: the cause ("Can't get rlimit 0: Operation not permitted"); what
+ * follows it is criu giving up ("Dump core (pid: 12) failed with -1"). */
 static char *
-last_log_error (const struct urun_criu *c)
+first_log_error (const struct urun_criu *c)
 {
   cleanup_free char *text = NULL;
   cleanup_error struct urun_error ignored = URUN_ERROR_INIT;
-  char *last = NULL, *line, *save = NULL;
+  char *first = NULL, *line, *save = NULL;
   size_t len = 0;
 
   if (c->work_fd < 0 || urun_read_file_at (c->work_fd, c->log_name, &text, &len, &ignored) < 0)
     return NULL;
-  for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+  for (line = strtok_r (text, "\n", &save); line && first == NULL; line = strtok_r (NULL, "\n", &save))
     {
       char *e = strstr (line, "Error (");
       char *close;
@@ -110,16 +112,16 @@ last_log_error (const struct urun_criu *c)
       if (strstr (close, "RLIMIT_NOFILE") || strstr (close, "net: Unexpected error")
           || strstr (close, "FAILED."))
         continue;
-      last = close + 3;
+      first = close + 3;
     }
-  return last ? xstrdup (last) : NULL;
+  return first ? xstrdup (first) : NULL;
 }
 
 int
 urun_criu_fail (const struct urun_criu *c, int ret, const char *action,
                 struct urun_error *err)
 {
-  cleanup_free char *why = last_log_error (c);
+  cleanup_free char *why = first_log_error (c);
   const char *dir = c->work_path ? c->work_path : ".";
 
   if (why)

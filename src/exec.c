@@ -220,7 +220,10 @@ prepare_exec (const struct urun_context *ctx, const struct urun_exec_opts *o,
   join_namespaces_of (b->spec, state->pid);
   strip_creation_steps (b->spec);
   b->path = xstrdup (state->bundle);
-  b->rootfs = xstrdup (state->rootfs);
+  /* The container's own root, whatever mount namespace it is in: a
+   * process in one urun did not make enters it with chroot (sharedmnt.h);
+   * in one urun made, it is the namespace's "/" already. */
+  b->rootfs = xasprintf ("/proc/%d/root", (int) state->pid);
   return 0;
 }
 

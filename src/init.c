@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "namespaces.h"
 #include "process.h"
+#include "sharedmnt.h"
 #include "sync.h"
 #include "hooks.h"
 #include "state.h"
@@ -82,9 +83,27 @@ enter_namespaces_staged (struct urun_init_args *a, struct urun_error *err)
   return fork_pid_one (a, err);
 }
 
+/* A new cgroup namespace is rooted at the cgroups its creator is in at
+ * clone(2) or unshare(2) time (cgroup_namespaces(7)). cgroup v2 places us
+ * at clone; the v1 directories of a v1 or hybrid host take a write to
+ * cgroup.procs after it, so the namespace waits for that: else its v1 roots
+ * would be urun's own cgroups, the container would see `/../../urun/ID`,
+ * and criu would refuse to dump it. The staged path unshares it later. */
+static int
+enter_cgroup_namespace (struct urun_init_args *a, struct urun_error *err)
+{
+  if (urun_sync_expect (a->sync_fd, URUN_SYNC_IN_CGROUP, NULL, err) < 0)
+    return -1;
+  if (!a->staged && (a->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return urun_set_error (err, errno, "create cgroup namespace");
+  return 0;
+}
+
 static int
 enter_namespaces (struct urun_init_args *a, struct urun_error *err)
 {
+  if (a->late_cgroupns && enter_cgroup_namespace (a, err) < 0)
+    return -1;
   if (a->staged)
     return enter_namespaces_staged (a, err);
   if (!(a->new_ns_flags & CLONE_NEWUSER))
@@ -168,15 +187,19 @@ setup_rootfs (struct urun_init_args *a, struct urun_error *err)
 {
   const struct urun_namespace *mnt = urun_spec_namespace (a->spec, URUN_NS_MOUNT);
 
-  /* A joined mount namespace is already somebody's root: use it as is. */
+  /* No mount namespace of its own, or a joined one: urun mounts nothing
+   * there, and enters the root with chroot unless it is "/" already
+   * (sharedmnt.h). The namespace's "/" gives the pty and /proc/sys. */
   if (mnt == NULL || mnt->path != NULL)
     {
-      cleanup_close int root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (chdir ("/") < 0 || root_fd < 0)
+      cleanup_close int ns_root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      cleanup_close int root_fd = TAKE_FD (a->rootfs.root_fd);
+      if (chdir ("/") < 0 || ns_root < 0)
         return urun_set_error (err, errno, "enter `/`");
-      if (run_create_hooks (a, err) < 0)
+      if (run_create_hooks (a, err) < 0 || create_terminal (a, ns_root, false, err) < 0
+          || urun_sysctl_apply (a->spec, ns_root, err) < 0)
         return -1;
-      return create_terminal (a, root_fd, false, err);
+      return urun_sharedmnt_enter_root (root_fd, a->rootfs.path, err);
     }
   a->rootfs.sync_fd = a->sync_fd;
   if (urun_prepare_rootfs (a->spec, &a->rootfs, err) < 0)

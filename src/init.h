@@ -22,6 +22,10 @@ struct urun_init_args
   int preserve_fds;
   bool staged;      /* namespaces joined by path: setns/unshare, then fork pid 1 */
   unsigned long new_ns_flags; /* CLONE_NEW* to create */
+  /* Wait until urun has put us in our cgroup v1 directories or systemd in
+   * its scope (URUN_SYNC_IN_CGROUP) before a new cgroup namespace (rooted
+   * where the process is) or any fork. */
+  bool late_cgroupns;
 };
 
 /* The container process, from clone to execve, in order:

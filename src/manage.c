@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "hooks.h"
 #include "log.h"
+#include "network.h"
 #include "notify.h"
 #include "utils.h"
 
@@ -63,9 +64,21 @@ is_alive (const struct urun_state *s)
   return start != 0 && start == s->pid_start_time;
 }
 
+/* A create that has not finished: "creating" while its urun runs, and
+ * "stopped" once it is gone (killed half-way; `delete` undoes it). */
+static bool
+creator_alive (const struct urun_state *s)
+{
+  unsigned long long start = urun_pid_start_time (s->creator);
+
+  return start != 0 && start == s->creator_start_time;
+}
+
 const char *
 urun_container_status (const struct urun_state *state, int dir_fd)
 {
+  if (state->creator > 0)
+    return creator_alive (state) ? "creating" : "stopped";
   if (!is_alive (state))
     return "stopped";
   if (urun_cgroup_is_frozen (&state->cgroup))
@@ -248,6 +261,7 @@ urun_container_delete (const struct urun_context *ctx, const char *id,
       if (!force || h.dir_fd < 0)
         return -1;
       urun_clear_error (err);
+      urun_network_stop (h.dir_fd);
       return urun_state_remove_dir (h.root_fd, id, err);
     }
   status = urun_container_status (&h.state, h.dir_fd);
@@ -258,9 +272,14 @@ urun_container_delete (const struct urun_context *ctx, const char *id,
   /* Kills what is left (and thaws a paused one), then removes it. */
   if (urun_cgroup_destroy (&h.state.cgroup, err) < 0)
     return urun_wrap_error (err, "delete `%s`", id);
-  if (strcmp (status, "stopped") != 0 && kill_and_wait (&h.state, err) < 0)
+  /* A create killed half-way may have left its process; with a cgroup,
+   * destroying it killed everything. */
+  if ((strcmp (status, "stopped") != 0
+       || (h.state.creator > 0 && h.state.cgroup.mode == URUN_CGROUP_NONE))
+      && kill_and_wait (&h.state, err) < 0)
     return urun_wrap_error (err, "delete `%s`", id);
   urun_notify_stop_relay (h.dir_fd);
+  urun_network_stop (h.dir_fd);
   spec = urun_state_load_config (h.dir_fd, &spec_err);
   if (urun_state_remove_dir (h.root_fd, id, err) < 0)
     return -1;

@@ -1,6 +1,6 @@
 /* notify.c: the sd_notify relay — the container's notify socket, the relay
  * process that forwards what the container may say to $NOTIFY_SOCKET, and
- * waiting for READY=1; and the --systemd-cgroup warning. */
+ * waiting for READY=1. */
 #define _GNU_SOURCE
 #include "notify.h"
 
@@ -23,6 +23,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "sidecar.h"
 #include "utils.h"
 
 #ifndef P_PIDFD
@@ -138,10 +139,11 @@ urun_notify_prepare (int dir_fd, struct urun_spec *spec, struct urun_notify *n,
     return 0;
   if (parse_address (host, &sa, &len, err) < 0)
     return -1;
-  if (mnt != NULL && mnt->path != NULL)
+  if (mnt == NULL || mnt->path != NULL)
     {
-      urun_warn ("NOTIFY_SOCKET: the container joins the mount namespace `%s`, where urun mounts nothing; not relaying",
-                 mnt->path);
+      urun_warn ("NOTIFY_SOCKET: the container %s%s, where urun mounts nothing; not relaying",
+                 mnt ? "joins the mount namespace " : "has no mount namespace of its own",
+                 mnt ? mnt->path : "");
       return 0;
     }
   if (bind_socket (dir_fd, n, err) < 0 || add_mount (spec, dir_fd, err) < 0)
@@ -431,33 +433,6 @@ relay_main (struct relay *r)
 /* Managing the relay from urun. */
 
 static int
-record_relay (int dir_fd, pid_t pid, struct urun_error *err)
-{
-  cleanup_free char *text = xasprintf ("%d %llu\n", (int) pid, urun_pid_start_time (pid));
-  cleanup_close int fd = openat (dir_fd, NOTIFY_RELAY, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-  if (fd < 0 || urun_write_all (fd, text, strlen (text)) < 0)
-    return urun_set_error (err, errno, "write `%s`", NOTIFY_RELAY);
-  return 0;
-}
-
-/* Give the relay TIMEOUT_MS to exit by itself, then kill it; reap it when it
- * is our child (`run`). */
-static void
-stop_relay (int pidfd, int timeout_ms)
-{
-  struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-  siginfo_t info;
-
-  if (poll (&pfd, 1, timeout_ms) <= 0)
-    {
-      pidfd_send_signal (pidfd, SIGKILL, NULL, 0);
-      poll (&pfd, 1, RELAY_EXIT_TIMEOUT_MS);
-    }
-  waitid ((idtype_t) P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOHANG);
-}
-
-static int
 fork_relay (struct relay *r, struct urun_notify *n, struct urun_error *err)
 {
   pid_t pid = fork ();
@@ -508,44 +483,13 @@ urun_notify_start_relay (int dir_fd, struct urun_notify *n, pid_t container,
   close (TAKE_FD (n->socket_fd));
   urun_debug ("notify relay: pid %d, READY=1 goes to `%s` with MAINPID=%d", pid, n->host,
               (int) main_pid);
-  return record_relay (dir_fd, (pid_t) pid, err);
-}
-
-/* A pidfd of the relay recorded in DIR_FD, checked to be that process and not
- * a reused pid; -1 (errno ENOENT) when there is none, ESRCH when it is gone. */
-static int
-open_recorded_relay (int dir_fd)
-{
-  cleanup_free char *text = NULL;
-  struct urun_error err = URUN_ERROR_INIT;
-  unsigned long long start;
-  int pid, fd;
-
-  if (urun_read_file_at (dir_fd, NOTIFY_RELAY, &text, NULL, &err) < 0)
-    {
-      errno = err.errnum ? err.errnum : EINVAL;
-      urun_clear_error (&err);
-      return -1;
-    }
-  if (sscanf (text, "%d %llu", &pid, &start) != 2 || pid <= 0)
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  fd = pidfd_open (pid, 0);
-  if (fd >= 0 && urun_pid_start_time (pid) != start)
-    {
-      close (fd);
-      errno = ESRCH;
-      return -1;
-    }
-  return fd;
+  return urun_sidecar_record (dir_fd, NOTIFY_RELAY, (pid_t) pid, err);
 }
 
 int
 urun_notify_open (int dir_fd, struct urun_notify *n, struct urun_error *err)
 {
-  n->relay_pidfd = open_recorded_relay (dir_fd);
+  n->relay_pidfd = urun_sidecar_open (dir_fd, NOTIFY_RELAY);
   if (n->relay_pidfd < 0 && errno == ENOENT)
     return 0;
   if (n->relay_pidfd < 0)
@@ -583,17 +527,17 @@ urun_notify_wait_ready (struct urun_notify *n, struct urun_error *err)
 void
 urun_notify_stop_relay (int dir_fd)
 {
-  cleanup_close int pidfd = open_recorded_relay (dir_fd);
+  cleanup_close int pidfd = urun_sidecar_open (dir_fd, NOTIFY_RELAY);
 
   if (pidfd >= 0)
-    stop_relay (pidfd, RELAY_EXIT_TIMEOUT_MS);
+    urun_sidecar_stop (pidfd, 0, RELAY_EXIT_TIMEOUT_MS);
 }
 
 void
 urun_notify_release (struct urun_notify *n)
 {
   if (n->is_armed && n->relay_pidfd >= 0)
-    stop_relay (n->relay_pidfd, RELAY_EXIT_TIMEOUT_MS);
+    urun_sidecar_stop (n->relay_pidfd, 0, RELAY_EXIT_TIMEOUT_MS);
   if (n->relay_pidfd >= 0)
     close (n->relay_pidfd);
   if (n->ready_fd >= 0)
@@ -602,45 +546,4 @@ urun_notify_release (struct urun_notify *n)
     close (n->socket_fd);
   free (n->host);
   *n = (struct urun_notify) URUN_NOTIFY_INIT;
-}
-
-/* ---------------------------------------------------------------------- */
-
-/* A user manager listens on $XDG_RUNTIME_DIR/systemd/private (systemd(1));
- * sd-bus reaches it through the session bus, $DBUS_SESSION_BUS_ADDRESS or
- * $XDG_RUNTIME_DIR/bus (sd_bus_open_user(3)). */
-static char *
-missing_user_manager (void)
-{
-  const char *xdg = getenv ("XDG_RUNTIME_DIR");
-  const char *dbus = getenv ("DBUS_SESSION_BUS_ADDRESS");
-  cleanup_free char *private = NULL;
-  cleanup_free char *bus = NULL;
-
-  if (dbus && *dbus)
-    return NULL;
-  if (xdg == NULL || *xdg == '\0')
-    return xstrdup ("XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS unset");
-  private = xasprintf ("%s/systemd/private", xdg);
-  bus = xasprintf ("%s/bus", xdg);
-  if (access (private, F_OK) == 0 || access (bus, F_OK) == 0)
-    return NULL;
-  return xasprintf ("no `%s`, no `%s`, DBUS_SESSION_BUS_ADDRESS unset", private, bus);
-}
-
-void
-urun_systemd_cgroup_warn (bool privileged)
-{
-  cleanup_free char *why = NULL;
-
-  /* sd_booted(3): the system runs systemd when /run/systemd/system/ exists. */
-  if (privileged && access ("/run/systemd/system", F_OK) < 0)
-    why = xstrdup ("no `/run/systemd/system`");
-  else if (!privileged)
-    why = missing_user_manager ();
-  if (why)
-    urun_warn ("--systemd-cgroup: no systemd %s manager reachable (%s); using cgroupfs",
-               privileged ? "system" : "user", why);
-  else
-    urun_warn ("--systemd-cgroup: urun has no systemd (sd-bus) driver; using cgroupfs");
 }

@@ -1,6 +1,6 @@
 /* notify.h: systemd integration — the sd_notify relay between a container
- * and the service manager named by $NOTIFY_SOCKET, and whether a systemd
- * manager is reachable for --systemd-cgroup.
+ * and the service manager named by $NOTIFY_SOCKET (--systemd-cgroup is
+ * cgroups-systemd.c's).
  *
  * With NOTIFY_SOCKET set, `create`/`run` bind notify.sock in the container's
  * state directory, bind-mount it on /run/notify/notify.sock with
@@ -57,9 +57,5 @@ void urun_notify_stop_relay (int dir_fd);
 
 void urun_notify_release (struct urun_notify *n);
 #define cleanup_notify __attribute__ ((cleanup (urun_notify_release)))
-
-/* --systemd-cgroup: urun has no systemd (sd-bus) driver, so the cgroupfs
- * one is used; warn once, saying whether a manager was reachable. */
-void urun_systemd_cgroup_warn (bool privileged);
 
 #endif

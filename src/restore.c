@@ -9,7 +9,10 @@
  * records them but only bind-mounts --root (CRIU issue 2632), so without
  * this a read-only root would come back writable. criu restores the process
  * tree as the holder's child; once the holder exits it is ours (we are a
- * subreaper), and with --detach init's after we exit. */
+ * subreaper), and with --detach init's after we exit. The holder starts in
+ * the container's cgroups; rootless, in a cgroup namespace rooted there
+ * (criu ignores cgroups); as root criu moves the processes and makes the
+ * cgroup namespace itself (add_cgroup_roots). */
 #define _GNU_SOURCE
 #include "criu.h"
 
@@ -148,12 +151,22 @@ set_criu_options (struct restore *r, struct urun_error *err)
   criu_local_set_shell_job (c, o->shell_job);
   criu_local_set_file_locks (c, o->file_locks);
   urun_criu_set_unprivileged (&r->criu, rec->rootless);
-  /* The holder already is in the container's cgroup: everything criu
-   * restores starts there. */
-  criu_local_set_manage_cgroups_mode (c, CRIU_CG_MODE_IGNORE);
+  /* Rootless: the holder already is in the container's cgroup, and in a
+   * cgroup namespace rooted there: everything criu restores starts there.
+   * As root, criu moves the processes and makes the cgroup namespace
+   * (add_cgroup_roots). */
+  criu_local_set_manage_cgroups_mode (c, rec->rootless ? CRIU_CG_MODE_IGNORE : CRIU_CG_MODE_SOFT);
   for (size_t i = 0; i < rec->n_externals; i++)
-    if (criu_local_add_ext_mount (c, rec->externals[i].key, rec->externals[i].host_path) < 0)
-      return urun_set_error (err, ENOMEM, "external mount `%s`", rec->externals[i].key);
+    {
+      if (criu_local_add_ext_mount (c, rec->externals[i].key, rec->externals[i].host_path) < 0)
+        return urun_set_error (err, ENOMEM, "external mount `%s`", rec->externals[i].key);
+      /* criu 4.1's newer mount engine (mount-v2, root only) binds an
+       * external with open_tree(2) without AT_RECURSIVE, whatever its
+       * MS_REC: a hybrid host's /sys/fs/cgroup would come back without the
+       * hierarchies below it. The compat engine honours MS_REC. */
+      if (rec->externals[i].recursive)
+        criu_local_set_mntns_compat_mode (c, true);
+    }
   if (o->no_pivot)
     urun_debug ("restore: --no-pivot: criu sets up the root itself");
   return 0;
@@ -258,10 +271,54 @@ set_names (const struct urun_spec *spec, struct urun_error *err)
   return 0;
 }
 
-/* Runs in: the holder, just cloned into its namespaces (see the top). */
+/* As root, criu moves the restored processes into the cgroups of the
+ * checkpoint's paths under a new root per hierarchy, and makes a cgroup
+ * namespace rooted where the checkpoint's was, in the container's user
+ * namespace if it has one (criu --cgroup-root, as runc does). The roots
+ * are where the holder is: the new container's cgroups. Runs in: the
+ * holder, in them. */
+static int
+add_cgroup_roots (struct restore *r, struct urun_error *err)
+{
+  cleanup_free char *text = NULL;
+  char *line, *save = NULL;
+
+  if (urun_read_file_at (AT_FDCWD, "/proc/self/cgroup", &text, NULL, err) < 0)
+    return -1;
+  /* "4:memory:/urun/c1", "1:name=systemd:/", "0::/urun/c1" */
+  for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *ctrl = strchr (line, ':');
+      char *path = ctrl ? strchr (ctrl + 1, ':') : NULL;
+
+      if (path == NULL)
+        continue;
+      *path++ = '\0';
+      if (criu_local_add_cg_root (r->criu.opts, ctrl + 1, path) < 0)
+        return urun_set_error (err, ENOMEM, "criu cgroup root `%s`", path);
+    }
+  return 0;
+}
+
+/* Runs in: the holder, just cloned into its namespaces (see the top). It
+ * waits until urun has put it in its cgroup v1 directories: criu, forked
+ * before that, would restore the container in urun's own cgroups. */
 static int
 prepare_holder (struct restore *r, int sync_fd, struct urun_error *err)
 {
+  int work_fd;
+
+  if (urun_sync_expect (sync_fd, URUN_SYNC_IN_CGROUP, NULL, err) < 0)
+    return -1;
+  if (!r->record.rootless && add_cgroup_roots (r, err) < 0)
+    return -1;
+  /* criu works in the work directory: opened again here, in our mount
+   * namespace, where criu mounts its cgroup yard (mount(2) refuses, with
+   * EINVAL, a mount point of another mount namespace). */
+  work_fd = open (r->criu.work_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (work_fd < 0)
+    return urun_set_error (err, errno, "work directory `%s`", r->criu.work_path);
+  criu_local_set_work_dir_fd (r->criu.opts, work_fd);
   if (r->record.rootless)
     {
       if (urun_sync_send (sync_fd, URUN_SYNC_MAP_IDS, 0, err) < 0
@@ -327,6 +384,22 @@ hand_over_stdio (struct restore *r, struct urun_error *err)
   return 0;
 }
 
+/* criu reopens an inherited regular file (a stdio keyed "file[...]")
+ * through /proc/self/fd, as the restored process: in a user namespace, a
+ * file of a user it does not map (the caller's 0600 log) is refused. */
+static void
+explain_stdio_failure (const struct restore *r, struct urun_error *err)
+{
+  bool file_stdio = false;
+
+  for (int fd = 0; fd < 3; fd++)
+    file_stdio |= r->record.stdio[fd].key && strncmp (r->record.stdio[fd].key, "file[", 5) == 0;
+  if (file_stdio && err->msg && strstr (err->msg, "Can't open file fd/"))
+    urun_wrap_error (err, "criu reopens the container's stdio files as the container's user, who "
+                          "may not open one of them (give the container pipes, a terminal, or files "
+                          "that user may open)");
+}
+
 __attribute__ ((noreturn)) static void
 run_holder (struct restore *r, int sync_fd, int console_fd)
 {
@@ -340,6 +413,7 @@ run_holder (struct restore *r, int sync_fd, int console_fd)
   if (pid < 0)
     {
       urun_criu_fail (&r->criu, pid, "restore", &err);
+      explain_stdio_failure (r, &err);
       urun_sync_fail (sync_fd, &err);
     }
   if ((r->fix_root_flags && check_root_flags (r, pid, &err) < 0)
@@ -385,8 +459,8 @@ run_restore (struct restore *r, struct urun_launch *l, struct urun_error *err)
   if (holder == 0)
     run_holder (r, fds[1], l->console_socket);
   close (fds[1]);
-  ret = 0;
-  if (r->record.rootless
+  ret = urun_sync_send (sync_fd, URUN_SYNC_IN_CGROUP, 0, err);
+  if (ret == 0 && r->record.rootless
       && (urun_sync_expect (sync_fd, URUN_SYNC_MAP_IDS, NULL, err) < 0
           || urun_write_id_maps (holder, lx->uid_mappings, lx->n_uid_mappings,
                                  lx->gid_mappings, lx->n_gid_mappings, err) < 0
@@ -401,26 +475,13 @@ run_restore (struct restore *r, struct urun_launch *l, struct urun_error *err)
   return ret;
 }
 
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char buf[64];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 static int
 write_state (const struct restore *r, const struct urun_launch *l, struct urun_error *err)
 {
   const struct urun_spec *spec = r->bundle.spec;
   struct urun_state s = {
     .id = (char *) r->o->id, .pid = l->pid, .pid_start_time = urun_pid_start_time (l->pid),
-    .bundle = r->bundle.path, .rootfs = r->bundle.rootfs, .created = now_rfc3339 (),
+    .bundle = r->bundle.path, .rootfs = r->bundle.rootfs, .created = urun_now_rfc3339 (),
     .owner = "", .has_pid_namespace = urun_spec_namespace (spec, URUN_NS_PID) != NULL,
     .annotations = spec->annotations, .n_annotations = spec->n_annotations,
     .cgroup = l->cgroup,
@@ -470,7 +531,8 @@ restore_container (const struct urun_context *ctx, struct restore *r,
     return -1;
   l->id = o->id;
   if (urun_state_save_config (l->dir_fd, r->bundle.config, err) < 0
-      || urun_cgroup_create (r->bundle.spec, o->id, ctx->systemd_cgroup, &l->cgroup, err) < 0
+      || urun_cgroup_create_at (r->bundle.spec, o->id, ctx->state_root, ctx->systemd_cgroup,
+                                &l->cgroup, err) < 0
       || run_restore (r, l, err) < 0 || write_state (r, l, err) < 0)
     return -1;
   if (o->pid_file && urun_write_pid_file (o->pid_file, l->pid, err) < 0)

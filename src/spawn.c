@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <linux/seccomp.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../userns/idmap.h"
@@ -23,6 +24,7 @@
 #include "namespaces.h"
 #include "overlay.h"
 #include "seccomp.h"
+#include "sharedmnt.h"
 #include "state.h"
 #include "sync.h"
 #include "utils.h"
@@ -92,7 +94,12 @@ run_create_hooks (const struct urun_bundle *b, const char *id, int sync_fd,
   if (urun_sync_expect (sync_fd, URUN_SYNC_CREATE_HOOKS, NULL, err) < 0)
     return -1;
   urun_test_pause_at ("hooks");
-  state = urun_state_json_of_spec (b->spec, id, pid, b->path, "creating");
+  /* "created", as for createContainer (init.c): the hooks are lifecycle
+   * steps 3-5, after the environment of step 2 exists, and `created` is
+   * the status "after step 2" (runtime-spec runtime.md, State and
+   * Lifecycle). crun does the same, runc says "creating"; the
+   * runtime-tools suite (hooks_stdin) wants "created". */
+  state = urun_state_json_of_spec (b->spec, id, pid, b->path, "created");
   if (urun_run_hooks (b->spec, URUN_HOOK_PRESTART, state, err) < 0
       || urun_run_hooks (b->spec, URUN_HOOK_CREATE_RUNTIME, state, err) < 0)
     return -1;
@@ -150,6 +157,8 @@ serve_child (const struct urun_bundle *b, const char *id, int sync_fd, pid_t chi
         return -1;
     }
   c->pid = init_pid;
+  if (c->id != NULL && urun_launch_write_state (b, c, true, err) < 0)
+    return -1;
   if (urun_overlay_serve (b->spec, b->rootfs, sync_fd, init_pid, c->dir_fd, err) < 0)
     return -1;
   if (urun_hooks_at_create (b->spec) && run_create_hooks (b, id, sync_fd, init_pid, err) < 0)
@@ -185,6 +194,7 @@ urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
     .new_ns_flags = flags,
   };
   cleanup_close int parent_end = -1;
+  cleanup_close int root_fd = -1;
   int fds[2];
   pid_t child;
 
@@ -195,10 +205,18 @@ urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
         return -1;
       a.seccomp = &seccomp;
     }
+  /* In a mount namespace urun does not make, the root as urun sees it. */
+  if (urun_sharedmnt_open_root (b->spec, b->rootfs, &root_fd, err) < 0)
+    return -1;
+  a.rootfs.root_fd = root_fd;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
     return urun_set_error (err, errno, "create sync socket");
   parent_end = fds[0];
-  child = urun_cgroup_clone (&c->cgroup, b->spec, staged ? 0 : flags, err);
+  /* v1 cgroups are entered and a systemd scope started after the clone:
+   * the cgroup namespace after them (init.c, enter_cgroup_namespace). */
+  a.late_cgroupns = urun_cgroup_must_wait (&c->cgroup, flags);
+  child = urun_cgroup_clone (&c->cgroup, b->spec,
+                             staged ? 0 : flags & ~(a.late_cgroupns ? CLONE_NEWCGROUP : 0UL), err);
   if (child < 0)
     {
       close (fds[1]);
@@ -211,9 +229,35 @@ urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
     }
   close (fds[1]);
   c->pid = child;
+  if (a.late_cgroupns && urun_sync_send (parent_end, URUN_SYNC_IN_CGROUP, 0, err) < 0)
+    return -1;
   if (serve_child (b, opts->id, parent_end, child, staged, a.seccomp, c, err) < 0)
     return -1;
   return TAKE_FD (parent_end);
+}
+
+int
+urun_launch_write_state (const struct urun_bundle *b, const struct urun_launch *l,
+                         bool creating, struct urun_error *err)
+{
+  cleanup_free char *created = urun_now_rfc3339 ();
+  struct urun_state s = {
+    .id = (char *) l->id,
+    .pid = l->pid,
+    .pid_start_time = l->pid > 0 ? urun_pid_start_time (l->pid) : 0,
+    .bundle = b->path,
+    .rootfs = b->rootfs,
+    .created = created,
+    .owner = "",
+    .has_pid_namespace = urun_spec_namespace (b->spec, URUN_NS_PID) != NULL,
+    .annotations = b->spec->annotations,
+    .n_annotations = b->spec->n_annotations,
+    .cgroup = l->cgroup,
+    .creator = creating ? getpid () : 0,
+    .creator_start_time = creating ? urun_pid_start_time (getpid ()) : 0,
+  };
+
+  return urun_state_write (l->dir_fd, &s, err);
 }
 
 /* Written atomically, as runc does: conmon reads it as soon as we exit. */

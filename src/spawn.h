@@ -60,6 +60,15 @@ int urun_open_console_socket (const struct urun_spec *spec,
 int urun_spawn (const struct urun_bundle *b, const struct urun_create_opts *opts,
                 int fifo_fd, struct urun_launch *l, struct urun_error *err);
 
+/* A new container's state.json (L->id set, in L->dir_fd): the bundle, L's
+ * pid and cgroup. CREATING: while create runs, with this process as the
+ * creator; create writes it before the cgroup exists, once it does and
+ * once the pid is known, so that `delete` finds all a create killed
+ * half-way left behind. */
+int urun_launch_write_state (const struct urun_bundle *b,
+                             const struct urun_launch *l, bool creating,
+                             struct urun_error *err);
+
 /* Written atomically, as runc does: conmon reads it once we exit. */
 int urun_write_pid_file (const char *path, pid_t pid, struct urun_error *err);
 

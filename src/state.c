@@ -189,6 +189,20 @@ gen_pair (yajl_gen g, const char *key, const char *value)
   gen_string (g, value ? value : "");
 }
 
+/* --systemd-cgroup's scope: "systemd": {"unit": "urun-c1.scope",
+ * "manager": "user"} */
+static void
+gen_systemd (yajl_gen g, const struct urun_cgroup_systemd *s)
+{
+  if (s->unit == NULL)
+    return;
+  gen_string (g, "systemd");
+  yajl_gen_map_open (g);
+  gen_pair (g, "unit", s->unit);
+  gen_pair (g, "manager", s->user ? "user" : "system");
+  yajl_gen_map_close (g);
+}
+
 /* "cgroup": {"mode": "v2", "dirs": {"unified": "/sys/fs/cgroup/..."},
  * "reason": "why none"} */
 static void
@@ -204,6 +218,27 @@ gen_cgroup (yajl_gen g, const struct urun_cgroup *cg)
   yajl_gen_map_close (g);
   if (cg->none_reason)
     gen_pair (g, "reason", cg->none_reason);
+  if (cg->planned && cg->mode != URUN_CGROUP_NONE)
+    {
+      gen_string (g, "planned");
+      yajl_gen_bool (g, 1);
+    }
+  gen_systemd (g, &cg->systemd);
+  yajl_gen_map_close (g);
+}
+
+/* "creator": {"pid": 4242, "startTime": 123456} while create runs. */
+static void
+gen_creator (yajl_gen g, const struct urun_state *s)
+{
+  if (s->creator <= 0)
+    return;
+  gen_string (g, "creator");
+  yajl_gen_map_open (g);
+  gen_string (g, "pid");
+  yajl_gen_integer (g, s->creator);
+  gen_string (g, "startTime");
+  yajl_gen_integer (g, (long long) s->creator_start_time);
   yajl_gen_map_close (g);
 }
 
@@ -241,6 +276,7 @@ state_json (const struct urun_state *s, const char *status, bool pretty)
       gen_string (g, "pidNamespace");
       yajl_gen_bool (g, s->has_pid_namespace);
       gen_cgroup (g, &s->cgroup);
+      gen_creator (g, s);
     }
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
@@ -338,14 +374,27 @@ read_cgroup (yajl_val root, struct urun_cgroup *cg)
   const char *mode_path[] = { "cgroup", "mode", NULL };
   const char *dirs_path[] = { "cgroup", "dirs", NULL };
   const char *reason_path[] = { "cgroup", "reason", NULL };
+  const char *planned_path[] = { "cgroup", "planned", NULL };
+  const char *unit_path[] = { "cgroup", "systemd", "unit", NULL };
+  const char *manager_path[] = { "cgroup", "systemd", "manager", NULL };
+  yajl_val unit = yajl_tree_get (root, unit_path, yajl_t_string);
+  yajl_val manager = yajl_tree_get (root, manager_path, yajl_t_string);
   yajl_val mode = yajl_tree_get (root, mode_path, yajl_t_string);
   yajl_val dirs = yajl_tree_get (root, dirs_path, yajl_t_object);
   yajl_val reason = yajl_tree_get (root, reason_path, yajl_t_string);
+
+  cg->planned = YAJL_IS_TRUE (yajl_tree_get (root, planned_path, yajl_t_true));
 
   if (mode == NULL || !urun_cgroup_mode_parse (YAJL_GET_STRING (mode), &cg->mode))
     cg->mode = URUN_CGROUP_NONE;
   if (reason)
     cg->none_reason = xstrdup (YAJL_GET_STRING (reason));
+  if (unit)
+    {
+      cg->systemd.unit = xstrdup (YAJL_GET_STRING (unit));
+      const char *m = manager ? YAJL_GET_STRING (manager) : NULL;
+      cg->systemd.user = m && strcmp (m, "user") == 0;
+    }
   if (dirs == NULL || cg->mode == URUN_CGROUP_NONE)
     return;
   cg->dirs = xmalloc0 ((YAJL_GET_OBJECT (dirs)->len + 1) * sizeof *cg->dirs);
@@ -368,6 +417,8 @@ urun_state_read (int dir_fd, struct urun_state *state, struct urun_error *err)
   char errbuf[256];
   yajl_val root;
   const char *pidns_path[] = { "pidNamespace", NULL };
+  const char *creator_path[] = { "creator", NULL };
+  yajl_val creator;
 
   if (urun_read_file_at (dir_fd, STATE_FILE, &json, NULL, err) < 0)
     return -1;
@@ -388,8 +439,15 @@ urun_state_read (int dir_fd, struct urun_state *state, struct urun_error *err)
   state->has_pid_namespace = YAJL_IS_TRUE (yajl_tree_get (root, pidns_path, yajl_t_true));
   read_annotations (root, state);
   read_cgroup (root, &state->cgroup);
+  creator = yajl_tree_get (root, creator_path, yajl_t_object);
+  if (creator)
+    {
+      state->creator = (pid_t) tree_integer (creator, "pid");
+      state->creator_start_time = (unsigned long long) tree_integer (creator, "startTime");
+    }
   yajl_tree_free (root);
-  if (state->id == NULL || state->pid <= 0)
+  /* No pid yet is fine while creating (the cgroup may exist already). */
+  if (state->id == NULL || state->pid < 0 || (state->pid == 0 && state->creator <= 0))
     {
       urun_state_free (state);
       return urun_set_error (err, 0, "state.json: missing `id` or `pid`");

@@ -24,6 +24,12 @@ struct urun_state
   struct urun_kv *annotations;
   size_t n_annotations;
   struct urun_cgroup cgroup; /* in state.json only, not in `urun state` */
+  /* While `create` runs, the urun process doing it (0 once created): its
+   * state.json is written before anything that could outlive it exists,
+   * so that `delete` undoes a create killed half-way. The container is
+   * "creating" while that process lives, "stopped" after. */
+  pid_t creator;
+  unsigned long long creator_start_time;
 };
 
 /* The state root: ROOT when given, else /run/urun for root, else

@@ -26,6 +26,7 @@ enum urun_sync_type
   URUN_SYNC_OVERLAY_FUSE,    /* child -> parent: its /dev/fuse (an fd) */
   URUN_SYNC_OVERLAY_STARTED, /* parent -> child: fuse-overlayfs runs on it */
   URUN_SYNC_OVERLAY_READY,   /* child -> parent: and it answers */
+  URUN_SYNC_IN_CGROUP, /* parent -> child: in every cgroup (late_cgroupns) */
 };
 
 /* Send a message; VALUE is a pid for URUN_SYNC_INIT_PID, else 0. */

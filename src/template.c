@@ -240,12 +240,13 @@ urun_default_spec_json (bool rootless, struct urun_error *err)
   return finish (g);
 }
 
-/* cgroupfs driver on v1 and v2; no systemd driver yet. */
+/* The cgroupfs driver on v1 and v2; --systemd-cgroup's driver for the
+ * system's manager (root) and the user's (rootless), cgroups-systemd.c. */
 static void
 gen_cgroup_features (yajl_gen g)
 {
   static const char *const keys[] = { "v1", "v2", "systemd", "systemdUser", "rdma" };
-  static const bool values[] = { true, true, false, false, false };
+  static const bool values[] = { true, true, true, true, false };
 
   str (g, "cgroup");
   yajl_gen_map_open (g);

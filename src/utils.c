@@ -255,3 +255,16 @@ urun_test_pause_at (const char *stage)
   prctl (PR_SET_NAME, name, 0, 0, 0);
   sigprocmask (SIG_SETMASK, &old, NULL);
 }
+
+char *
+urun_now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}

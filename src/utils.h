@@ -56,4 +56,8 @@ int urun_write_procfs (int fd, const char *path, const char *str,
  * (urun, before prestart/createRuntime). */
 void urun_test_pause_at (const char *stage);
 
+/* The current time as RFC 3339 in UTC with nanoseconds (state.json's
+ * "created"). */
+char *urun_now_rfc3339 (void);
+
 #endif

@@ -121,7 +121,7 @@ unit_tests() {
 # slow end-to-end ones (podman, slirp throughput, CRIU, 50-run loops) run in
 # the plain pass only, to keep CI well under 20 minutes on 2 cores.
 ASAN_FILES=(cli errors lifecycle run process mounts rootless exec hooks seccomp
-	terminal userns overlay notify cgroups check)
+	terminal userns overlay notify cgroups check network)
 
 # bats_suite PREFIX FILES [VAR=value...]: the integration tests (FILES: a
 # space-separated list of names, or "all"), with the variables.

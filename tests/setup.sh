@@ -16,6 +16,9 @@ TESTS_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 PACKAGES=(
 	# build
 	gcc meson ninja-build pkg-config libyajl-dev libseccomp-dev libcap-dev libsubid-dev
+	libsystemd-dev # sd-bus's header: --systemd-cgroup dlopen()s libsystemd.so.0
+	# a systemd user manager for --systemd-cgroup's tests (systemd.bats)
+	systemd dbus-user-session
 	# run and test
 	uidmap busybox-static bats jq util-linux procps iproute2 valgrind file tmux
 	golang-github-containers-common # podman's default seccomp profile

@@ -89,14 +89,16 @@ add_argument_rules (scmp_filter_ctx ctx, struct urun_error *err)
   const scmp_datum_t writes = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
   int rc = 0;
 
+  /* SCMP_A0 (op, a) builds a compound literal without datum_b, which clang's
+     -Wmissing-field-initializers refuses: give it, unused by SCMP_CMP_EQ. */
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
-                          SCMP_A0 (SCMP_CMP_EQ, AF_INET));
+                          SCMP_A0 (SCMP_CMP_EQ, AF_INET, 0));
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
-                          SCMP_A0 (SCMP_CMP_EQ, AF_INET6));
+                          SCMP_A0 (SCMP_CMP_EQ, AF_INET6, 0));
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (openat), 1,
                           SCMP_A2 (SCMP_CMP_MASKED_EQ, writes, 0));
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
-                          SCMP_A1 (SCMP_CMP_EQ, FIONREAD));
+                          SCMP_A1 (SCMP_CMP_EQ, FIONREAD, 0));
   if (rc != 0)
     return urun_set_error (err, EINVAL, "add seccomp argument rules");
   return 0;

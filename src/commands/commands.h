@@ -46,4 +46,9 @@ int urun_usage_error (const char *verb, const char *usage, const char *what,
 /* Print HELP when argv asks for it; returns true then. */
 bool urun_wants_help (int argc, char **argv, const char *help);
 
+/* For verbs whose only argument is the container ID: *ID = it, or a usage
+ * error. */
+int urun_one_id (const char *verb, const char *help, int argc, char **argv,
+                 const char **id, struct urun_error *err);
+
 #endif

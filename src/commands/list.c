@@ -40,8 +40,9 @@ list_one (int root_fd, const char *id, bool quiet, const char *format,
   struct urun_error err = URUN_ERROR_INIT;
   struct urun_state s;
 
-  /* No lock: a listing must not wait behind a long command. A container
-   * still being created (no state.json yet) is skipped. */
+  /* No lock: a listing must not wait behind a long command (a container
+   * being created is listed as "creating"). A state directory without a
+   * state.json (a create that has just begun) is skipped. */
   if (dir_fd < 0 || urun_state_read (dir_fd, &s, &err) < 0)
     {
       urun_clear_error (&err);

@@ -10,20 +10,6 @@
 #include "../signals.h"
 #include "commands.h"
 
-/* Verbs whose only argument is the container ID. */
-static int
-one_id (const char *verb, const char *help, int argc, char **argv,
-        const char **id, struct urun_error *err)
-{
-  optind = 0;
-  if (getopt_long (argc, argv, "+", (struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
-    return urun_usage_error (verb, help, "unknown option", err);
-  if (optind != argc - 1)
-    return urun_usage_error (verb, help, "expected exactly one CONTAINER-ID", err);
-  *id = argv[optind];
-  return 0;
-}
-
 int
 urun_cmd_start (struct urun_global *g, int argc, char **argv,
                 struct urun_error *err)
@@ -33,7 +19,7 @@ urun_cmd_start (struct urun_global *g, int argc, char **argv,
 
   if (urun_wants_help (argc, argv, help))
     return 0;
-  if (one_id ("start", help, argc, argv, &id, err) < 0)
+  if (urun_one_id ("start", help, argc, argv, &id, err) < 0)
     return -1;
   return urun_container_start (&g->ctx, id, err);
 }
@@ -48,7 +34,7 @@ urun_cmd_state (struct urun_global *g, int argc, char **argv,
 
   if (urun_wants_help (argc, argv, help))
     return 0;
-  if (one_id ("state", help, argc, argv, &id, err) < 0)
+  if (urun_one_id ("state", help, argc, argv, &id, err) < 0)
     return -1;
   json = urun_container_state_json (&g->ctx, id, err);
   if (json == NULL)

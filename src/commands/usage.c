@@ -1,5 +1,6 @@
 /* usage.c: help and usage errors shared by every verb. */
 #define _GNU_SOURCE
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,4 +30,18 @@ urun_wants_help (int argc, char **argv, const char *help)
         }
     }
   return false;
+}
+
+/* Verbs whose only argument is the container ID. */
+int
+urun_one_id (const char *verb, const char *help, int argc, char **argv,
+             const char **id, struct urun_error *err)
+{
+  optind = 0;
+  if (getopt_long (argc, argv, "+", (struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
+    return urun_usage_error (verb, help, "unknown option", err);
+  if (optind != argc - 1)
+    return urun_usage_error (verb, help, "expected exactly one CONTAINER-ID", err);
+  *id = argv[optind];
+  return 0;
 }

@@ -48,7 +48,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (urun_state_read (dir_fd, &state, &err) == 0)
     {
-      if (err.msg != NULL || state.id == NULL || state.pid <= 0)
+      /* No pid only while a create runs (its creator known). */
+      if (err.msg != NULL || state.id == NULL || state.pid < 0
+          || (state.pid == 0 && state.creator <= 0))
         __builtin_trap ();
       urun_state_free (&state);
     }

@@ -304,7 +304,9 @@ counter_moves() {
 @test "cgroups: [root] --systemd-cgroup falls back to cgroupfs" {
 	setup_bundle
 	requires_v1 memory
-	update_config '.linux.cgroupsPath = "machine.slice:urun:c1"'
+	# No cgroup namespace: /proc/self/cgroup shows the path from the root.
+	update_config '.linux.cgroupsPath = "machine.slice:urun:c1"
+		| .linux.namespaces -= [{"type": "cgroup"}]'
 	set_cmd 'cat /proc/self/cgroup'
 	runtime --systemd-cgroup --debug run c1
 	[ "$status" -eq 0 ]
@@ -538,8 +540,8 @@ counter_moves() {
 	check_nothing_left c1
 }
 
-@test "cgroups: features announce cgroup v1 and v2, no systemd driver" {
+@test "cgroups: features announce cgroup v1 and v2 and the systemd driver (system and user)" {
 	run "$URUN" features
 	[ "$status" -eq 0 ]
-	[ "$(jq -c .linux.cgroup <<<"$output")" = '{"v1":true,"v2":true,"systemd":false,"systemdUser":false,"rdma":false}' ]
+	[ "$(jq -c .linux.cgroup <<<"$output")" = '{"v1":true,"v2":true,"systemd":true,"systemdUser":true,"rdma":false}' ]
 }

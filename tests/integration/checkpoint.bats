@@ -17,24 +17,34 @@ teardown() {
 	teardown_bundle
 	local i d
 	for ((i = 0; i < 50; i++)); do
-		d=$(find /sys/fs/cgroup -maxdepth 3 -path "*/urun/ckpt[123]-$$" -type d 2>/dev/null)
+		d=$(find /sys/fs/cgroup -maxdepth 3 \( -path "*/urun/ckpt[123]-$$" -o -path "*/urun/ckpt[123]-$$-*" \) \
+			-type d 2>/dev/null)
 		[ -z "$d" ] && return 0
 		rmdir $d 2>/dev/null || sleep 0.1
 	done
 }
 
 # A read-only root, a tmpfs /tmp, and a counter appending to /tmp/log as
-# USER_ID (uid:gid; additional group 10).  Rootless it is 1000:1000.  As
+# USER_ID (uid:gid; additional group 10), with the bundle's namespaces
+# (runc spec's: a cgroup namespace too).  Rootless it is 1000:1000.  As
 # root it is 0:0 where root lacks CAP_SYS_RESOURCE (some VMs' bounding
 # set): criu's prlimit(2) of another user's process needs it (see
-# check_rlimit_access in src/checkpoint.c).  Root on a cgroup v1 host: no
-# cgroup namespace, which criu cannot dump there (urun enters v1 cgroups
-# after creating it; see check_cgroup_namespace).
+# check_rlimit_access in src/checkpoint.c) — unless USERNS=1, which gives
+# the root container a user namespace (0 -> 100000, 65536 IDs), where root
+# has every capability, and 1000:1000; its counter then puts its stdio on
+# /dev/null, as criu reopens stdio files as the container's user on restore
+# and the tests' are root's 0600 files (see the test of that below).
 setup_counter() {
 	setup_bundle "$@"
 	requires criu
 	USER_ID=1000:1000
-	if [ "$URUN_MODE" = root ] && ! has_cap_sys_resource; then
+	if [ "$URUN_MODE" = root ] && [ "${USERNS:-0}" = 1 ]; then
+		update_config '.linux.namespaces += [{"type": "user"}]
+			| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+			| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+		make_traversable "$BUNDLE" # for the container's root, host uid 100000
+		[ "${USERNS_STDIO:-null}" = null ] && COUNTER_PREFIX='exec </dev/null >/dev/null 2>&1; '
+	elif [ "$URUN_MODE" = root ] && ! has_cap_sys_resource; then
 		USER_ID=0:0
 	fi
 	update_config '.root.readonly = true
@@ -42,10 +52,7 @@ setup_counter() {
 		| .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
 		               "options": ["nosuid", "nodev", "mode=1777"]}]' \
 		--arg u "${USER_ID%:*}" --arg g "${USER_ID#*:}"
-	if [ "$URUN_MODE" = root ] && [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
-		update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
-	fi
-	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >>/tmp/log; sleep 0.1; done'
+	set_cmd "${COUNTER_PREFIX:-}"'i=0; while :; do i=$((i+1)); echo $i >>/tmp/log; sleep 0.1; done'
 	IMAGES=$(make_host_dir images)
 }
 
@@ -155,6 +162,138 @@ check_restore() {
 
 @test "checkpoint: restore goes on, read-only / with its flags, exec [root]" {
 	check_restore
+}
+
+# delete ID leaves nothing: no state, mounts, processes, nor (root) cgroup.
+check_delete() {
+	local id=$1 pid
+	pid=$(container_pid "$id")
+	runtime delete --force "$id"
+	[ "$status" -eq 0 ]
+	wait_pids_gone "$pid"
+	check_nothing_left "$id"
+	if [ "$URUN_MODE" = root ]; then
+		[ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/urun/$id-*" -type d)" ]
+	fi
+}
+
+@test "checkpoint: a user namespace, processes as 1000:1000 [root]" {
+	USERNS=1 check_restore
+	runtime exec "$C1" cat /proc/self/uid_map
+	[ "$(awk '{ print $1, $2, $3 }' <<<"$output")" = "0 100000 65536" ]
+	# the host sees the container's 1000 as 101000
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$(container_pid "$C1")/status")" = 101000 ]
+	check_delete "$C1"
+}
+
+@test "checkpoint: a user namespace, stdio files its user cannot open: restore says why [root]" {
+	requires urun
+	USERNS=1 USERNS_STDIO=files setup_counter
+	runtime run -d "$C1"
+	[ "$status" -eq 0 ]
+	wait_count "$C1" 2
+	checkpoint --image-path "$IMAGES" "$C1"
+	[ "$status" -eq 0 ]
+	# the restoring urun's stdout and stderr: root's, mode 0600
+	restore --image-path "$IMAGES" "$C1"
+	expect_error "^urun: restore \`$C1\`: criu reopens the container's stdio files as the container's user, who may not open one of them \(give the container pipes, a terminal, or files that user may open\): criu restore: Can't open file fd/[0-9]+ on restore: .*\(log: "
+	check_nothing_left "$C1"
+	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/urun/$C1-*" -type d)" ]
+}
+
+# Processes of another user with no user namespace: criu needs
+# CAP_SYS_RESOURCE to read their rlimits.  Without it (this VM), checkpoint
+# says so before criu runs and leaves the container running, the image
+# directory empty; `runc checkpoint` fails there too, in criu's dump.log.
+@test "checkpoint: processes as 1000:1000 without a user namespace: works, or says why [root]" {
+	setup_counter
+	update_config '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10]}'
+	runtime run -d "$C1"
+	[ "$status" -eq 0 ]
+	wait_count "$C1" 2
+	checkpoint --image-path "$IMAGES" "$C1"
+	if has_cap_sys_resource; then
+		[ "$status" -eq 0 ]
+		restore --image-path "$IMAGES" "$C1"
+		[ "$status" -eq 0 ]
+		wait_for_state "$C1" running
+	else
+		expect_error "^urun: checkpoint \`$C1\`: criu cannot read the rlimits of the container's pid [0-9]+ \(prlimit\(2\)\): it runs as uid 1000 gid 1000, not 0:0, and this system's capability bounding set lacks CAP_SYS_RESOURCE \(see \`urun check\`\); run the container's processes as 0:0, or give it a user namespace$"
+		[ -z "$(ls -A "$IMAGES")" ]
+		wait_for_state "$C1" running
+	fi
+	check_counter_continues "$C1" 2
+	check_delete "$C1"
+}
+
+# The container's cgroups as the host sees them (not name=systemd, where
+# urun makes none), and its mount points under /sys/fs/cgroup with their
+# filesystem types (once each: rootless, /sys and /sys/fs/cgroup are both
+# recursive binds of the host's, and criu brings back one copy of what is
+# covered).
+host_cgroups() {
+	grep -v ':name=' "/proc/$1/cgroup" | cut -d: -f2- | sort
+}
+
+cgroup_mounts() {
+	runtime exec "$1" cat /proc/self/mountinfo
+	[ "$status" -eq 0 ] || return 1
+	awk '$5 ~ "^/sys/fs/cgroup" { print $5, $(NF - 2) }' <<<"$output" | sort -u
+}
+
+# In its cgroup namespace the container is at `/` in every hierarchy.
+check_cgroup_root() {
+	local pid
+	pid=$(container_pid "$1") || return 1
+	[ "$(readlink "/proc/$pid/ns/cgroup")" != "$(readlink /proc/self/ns/cgroup)" ] || {
+		echo "$1 has no cgroup namespace" >&2
+		return 1
+	}
+	runtime exec "$1" cat /proc/self/cgroup
+	[ "$status" -eq 0 ] || return 1
+	[ "$(cut -d: -f3 <<<"$output" | sort -u)" = / ] || {
+		echo "$1 does not see / as its cgroup: $output" >&2
+		return 1
+	}
+}
+
+check_cgroup_namespace() {
+	setup_counter "$@"
+	jq -e '.linux.namespaces | any(.type == "cgroup")' "$BUNDLE/config.json"
+	runtime run -d "$C1"
+	[ "$status" -eq 0 ]
+	wait_count "$C1" 2
+	local pid cgroups mounts before
+	pid=$(container_pid "$C1")
+	check_cgroup_root "$C1"
+	cgroups=$(host_cgroups "$pid")
+	if [ "$URUN_MODE" = root ]; then
+		# every hierarchy (v1 and the hybrid host's cgroup2) is the container's
+		! grep -v "/urun/$C1-" <<<"$cgroups"
+	fi
+	mounts=$(cgroup_mounts "$C1")
+	grep -qx '/sys/fs/cgroup/memory cgroup' <<<"$mounts"
+	before=$(count_of "$C1")
+	checkpoint --image-path "$IMAGES" "$C1"
+	[ "$status" -eq 0 ]
+	wait_pids_gone "$pid"
+	restore --image-path "$IMAGES" "$C1"
+	[ "$status" -eq 0 ]
+	wait_for_state "$C1" running
+	check_counter_continues "$C1" "$before"
+	check_cgroup_root "$C1"
+	# the same ID: the same cgroups; /sys/fs/cgroup with all its mounts
+	[ "$(host_cgroups "$(container_pid "$C1")")" = "$cgroups" ]
+	[ "$(cgroup_mounts "$C1")" = "$mounts" ]
+	check_delete "$C1"
+}
+
+@test "checkpoint: the cgroup namespace comes back rooted at the container's cgroups [rootless]" {
+	check_cgroup_namespace --rootless
+}
+
+@test "checkpoint: the cgroup namespace comes back rooted at the container's cgroups [root]" {
+	check_cgroup_namespace
 }
 
 check_leave_running() {
@@ -326,17 +465,48 @@ check_without_reapply() {
 	check_without_reapply
 }
 
-@test "checkpoint: --pre-dump says why it cannot work without soft-dirty [rootless]" {
-	requires urun
-	setup_counter --rootless
+# Without soft-dirty bits (this kernel) a pre-dump cannot tell what changed
+# since: refused before criu runs, the container left running, no images.
+check_pre_dump() {
+	setup_counter "$@"
 	if "$CRIU_BINARY" check --feature mem_dirty_track >/dev/null 2>&1; then
 		skip "this kernel tracks dirty memory"
 	fi
 	runtime run -d "$C1"
 	[ "$status" -eq 0 ]
-	checkpoint --pre-dump --image-path "$IMAGES" "$C1"
-	expect_error 'CONFIG_MEM_SOFT_DIRTY'
+	wait_count "$C1" 2
+	checkpoint --pre-dump --image-path "$IMAGES/pre" "$C1"
+	expect_error "^urun: checkpoint \`$C1\`: --pre-dump needs the kernel to track which memory pages were written \(soft-dirty bits\), and this kernel does not \(built without CONFIG_MEM_SOFT_DIRTY\): take a full checkpoint, without --pre-dump$"
+	[ ! -e "$IMAGES/pre" ]
+	checkpoint --parent-path ../pre --image-path "$IMAGES/full" "$C1"
+	expect_error "--parent-path needs the kernel to track which memory pages were written"
+	[ ! -e "$IMAGES/full" ]
 	wait_for_state "$C1" running
+	check_counter_continues "$C1" 2
+	# urun check says so as well
+	runtime --criu "$CRIU_BINARY" check
+	grep -qF 'WARN  criu pre-dump: the kernel does not track written memory (soft-dirty, CONFIG_MEM_SOFT_DIRTY): `checkpoint --pre-dump` and `--parent-path` are unavailable, full checkpoints work' <<<"$output"
+}
+
+@test "checkpoint: --pre-dump says why it cannot work without soft-dirty [rootless]" {
+	requires urun
+	check_pre_dump --rootless
+}
+
+@test "checkpoint: --pre-dump says why it cannot work without soft-dirty [root]" {
+	requires urun
+	check_pre_dump
+}
+
+@test "checkpoint: urun check says when root cannot checkpoint another user's processes [root]" {
+	requires urun
+	setup_counter
+	runtime --criu "$CRIU_BINARY" check
+	if has_cap_sys_resource; then
+		! grep -q 'criu as root' <<<"$output"
+	else
+		grep -qF 'WARN  criu as root: the capability bounding set lacks CAP_SYS_RESOURCE: criu cannot read the rlimits (prlimit(2)) of a process of another user, so a container can be checkpointed only when its processes run as 0:0 or it has a user namespace (fix: ' <<<"$output"
+	fi
 }
 
 RECVTTY="$INTEGRATION_ROOT/../../build/tests/unit/recvtty"

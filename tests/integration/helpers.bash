@@ -241,12 +241,13 @@ make_host_dir() {
 # ---------------------------------------------------------------------------
 # Running the runtime
 
-# Run "$@" as the rootless user with a clean environment.
+# Run "$@" as the rootless user with a clean environment (its runtime
+# directory: $ROOTLESS_XDG_RUNTIME_DIR, else /run/user/UID).
 as_rootless() {
 	load_rootless_ids >/dev/null || return 1
 	local env=(PATH="$CLEAN_PATH" HOME="$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)"
 		USER="$ROOTLESS_USER" LOGNAME="$ROOTLESS_USER"
-		XDG_RUNTIME_DIR="/run/user/$ROOTLESS_UID")
+		XDG_RUNTIME_DIR="${ROOTLESS_XDG_RUNTIME_DIR:-/run/user/$ROOTLESS_UID}")
 	local v
 	# Sanitizer settings of the ASan pass (tests/run-all.sh) must get through.
 	# So must test-only switches of urun (URUN_TEST_*).

@@ -225,3 +225,86 @@ box1" ]
 	[[ "$stderr" == *"Read-only file system"* ]]
 	[ "$(stat -c '%a %u %g' /dev/null)" = "$before" ]
 }
+
+# ---------------------------------------------------------------------------
+# Mount namespaces urun does not make (sharedmnt.h): none of its own, or one
+# joined by path. urun mounts nothing there; the root is still the rootfs.
+
+no_mount_namespace() {
+	update_config 'del(.linux.namespaces[] | select(.type == "mount")) | .root.readonly = false'
+}
+
+check_no_mount_namespace() {
+	local pid
+	no_mount_namespace
+	echo rootfs-marker >"$BUNDLE/rootfs/marker"
+	# Not WAIT_CMD: `sleep &` wants a /dev/null, and nothing made one.
+	set_cmd 'while :; do sleep 1; done'
+	runtime run -d c1
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"no mount namespace: the container shares the host's, where urun mounts nothing"* ]]
+	pid=$(container_pid c1)
+	# The host's mount namespace, the rootfs as root, no mount made.
+	[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ]
+	[ "$(readlink "/proc/$pid/root")" = "$(readlink -f "$BUNDLE/rootfs")" ]
+	[ -z "$(mounts_under "$BUNDLE")" ]
+	# exec enters the same root.
+	runtime exec c1 cat /marker
+	[ "$status" -eq 0 ]
+	[ "$output" = rootfs-marker ]
+	runtime delete --force c1
+	[ "$status" -eq 0 ]
+	check_nothing_left c1
+}
+
+@test "mounts: no mount namespace: the host's is shared, nothing mounted, the rootfs is the root [root]" {
+	setup_bundle
+	check_no_mount_namespace
+}
+
+@test "mounts: no mount namespace: the host's is shared, nothing mounted, the rootfs is the root [rootless]" {
+	setup_bundle --rootless
+	check_no_mount_namespace
+}
+
+@test "mounts: no mount namespace: what would need a mount over the container's view is an error" {
+	requires urun
+	setup_bundle
+	no_mount_namespace
+	update_config '.root.readonly = true'
+	runtime run c1
+	expect_error 'config.json: root.readonly needs a mount namespace of its own'
+	update_config '.root.readonly = false | .linux.rootfsPropagation = "shared"'
+	runtime run c1
+	expect_error 'config.json: linux.rootfsPropagation needs a mount namespace of its own'
+	echo secret >"$BUNDLE/rootfs/secret"
+	update_config 'del(.linux.rootfsPropagation) | .linux.maskedPaths += ["/secret"]'
+	runtime run c1
+	expect_error 'config.json: linux.maskedPaths\[[0-9]+\]: `/secret` is in the rootfs, and without a mount namespace of its own urun cannot mount over it'
+	check_nothing_left c1
+}
+
+@test "mounts: a joined mount namespace whose root is not the rootfs: the rootfs is entered, nothing mounted in it [root]" {
+	local holder
+	setup_bundle
+	echo rootfs-marker >"$BUNDLE/rootfs/marker"
+	unshare -m --propagation private sleep 1000 &
+	holder=$!
+	track_pid "$holder"
+	# unshare has made its namespace once the link differs from ours.
+	for ((i = 0; i < 50; i++)); do
+		[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+		sleep 0.1
+	done
+	update_config '(.linux.namespaces[] | select(.type == "mount")) |= {type: "mount", path: $p}
+		| .root.readonly = false' --arg p "/proc/$holder/ns/mnt"
+	set_cmd 'cat /marker'
+	runtime run c1
+	[ "$status" -eq 0 ]
+	[ "$output" = rootfs-marker ]
+	# Nothing of urun's in the joined namespace.
+	[ -z "$(awk -v d="$BUNDLE" 'index($5, d) == 1' "/proc/$holder/mountinfo")" ]
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	check_nothing_left c1
+}
