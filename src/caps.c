@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "caps.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
@@ -46,12 +48,71 @@ set_flags (cap_t c, cap_flag_t flag, uint64_t set)
       }
 }
 
-int
-urun_caps_apply (const struct urun_capabilities *caps, struct urun_error *err)
+/* What this process can still grant: its permitted set within its bounding
+ * set. A new user namespace starts with both full (user_namespaces(7)), but
+ * without one they are whatever urun was started with: some hosts (this
+ * kind of VM: no CAP_SYS_RESOURCE) and nested containers give less. */
+static uint64_t
+grantable (void)
 {
-  cap_t c = cap_init ();
+  cap_t c = cap_get_proc ();
+  uint64_t set = 0;
+
+  for (int cap = 0; c != NULL && cap <= last_cap (); cap++)
+    {
+      cap_flag_value_t v = CAP_CLEAR;
+
+      if (cap_get_flag (c, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET
+          && prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+        set |= UINT64_C (1) << cap;
+    }
+  cap_free (c);
+  return set;
+}
+
+/* "Any value which cannot be mapped to a relevant kernel interface, or
+ * cannot be granted otherwise MUST be logged as a warning by the runtime.
+ * Runtimes SHOULD NOT fail" (runtime-spec config.md, since 1.1). */
+static void
+warn_not_granted (const struct urun_capabilities *caps, uint64_t missing)
+{
+  char names[512] = "";
+  size_t len = 0;
+
+  if (caps->unknown[0] != '\0')
+    urun_warn ("process.capabilities: unknown to this system, ignored: %s", caps->unknown);
+  for (int cap = 0; cap <= last_cap () && len < sizeof names; cap++)
+    if (has_cap (missing, cap))
+      {
+        char *name = cap_to_name (cap); /* "cap_chown": the spec's is CAP_CHOWN */
+        int n = snprintf (names + len, sizeof names - len, "%s%s", len ? "," : "",
+                          name ? name : "?");
+
+        cap_free (name);
+        for (size_t i = len; n > 0 && i < sizeof names && names[i] != '\0'; i++)
+          names[i] = (char) toupper ((unsigned char) names[i]);
+        len += n > 0 ? (size_t) n : 0;
+      }
+  if (len > 0)
+    urun_warn ("process.capabilities: not in urun's own bounding or permitted set, so not granted: %s", names);
+}
+
+int
+urun_caps_apply (const struct urun_capabilities *wanted, struct urun_error *err)
+{
+  struct urun_capabilities granted = *wanted;
+  const struct urun_capabilities *caps = &granted;
+  const uint64_t can = grantable ();
+  cap_t c;
   int r;
 
+  warn_not_granted (wanted, (wanted->effective | wanted->permitted | wanted->inheritable
+                             | wanted->ambient) & ~can);
+  granted.effective &= can;
+  granted.permitted &= can;
+  granted.inheritable &= can;
+  granted.ambient &= can;
+  c = cap_init ();
   if (c == NULL)
     return urun_set_error (err, errno, "allocate capability state");
   set_flags (c, CAP_EFFECTIVE, caps->effective);

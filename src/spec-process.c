@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
@@ -103,32 +104,45 @@ parse_user (struct spec_ctx *c, yajl_val v, struct urun_user *u)
   return spec_get_string (c, v, "username", &u->username);
 }
 
+/* Remember NAME among the unknown ones (once, while it fits). */
+static void
+note_unknown_cap (struct urun_capabilities *caps, const char *name)
+{
+  size_t len = strlen (caps->unknown);
+  const char *p = caps->unknown;
+
+  for (size_t n = strlen (name); (p = strstr (p, name)) != NULL; p += n)
+    if ((p == caps->unknown || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+      return;
+  if (len + strlen (name) + 2 < sizeof caps->unknown)
+    snprintf (caps->unknown + len, sizeof caps->unknown - len, "%s%s", len ? "," : "", name);
+}
+
 /* Capability names are "CAP_SYS_ADMIN"; libcap also takes "cap_sys_admin"
- * and "21", which the spec does not allow. */
+ * and "21", which the spec does not allow. A name that is not a string is
+ * an error; an unknown one (a newer kernel's, a typo) is ignored with a
+ * warning when the capabilities are applied: "Any value which cannot be
+ * mapped to a relevant kernel interface, or cannot be granted otherwise
+ * MUST be logged as a warning" (runtime-spec 1.1+, config.md). */
 static int
 parse_cap_set (struct spec_ctx *c, yajl_val obj, const char *key,
-               uint64_t *mask)
+               uint64_t *mask, struct urun_capabilities *caps)
 {
   cleanup_strv char **names = NULL;
   size_t n = 0;
-  size_t saved;
 
   if (spec_get_strv (c, obj, key, &names, &n) < 0)
     return -1;
-  saved = spec_push_key (c, key);
   for (size_t i = 0; i < n; i++)
     {
       cap_value_t cap;
 
       if (strncmp (names[i], "CAP_", 4) != 0
           || cap_from_name (names[i], &cap) < 0 || cap < 0 || cap > 63)
-        {
-          spec_push_index (c, i);
-          return spec_fail (c, "unknown capability \"%s\"", names[i]);
-        }
-      *mask |= UINT64_C (1) << cap;
+        note_unknown_cap (caps, names[i]);
+      else
+        *mask |= UINT64_C (1) << cap;
     }
-  spec_pop (c, saved);
   return 0;
 }
 
@@ -139,11 +153,11 @@ parse_capabilities (struct spec_ctx *c, yajl_val v, void *item)
 
   if (spec_object (c, v) < 0)
     return -1;
-  if (parse_cap_set (c, v, "bounding", &caps->bounding) < 0
-      || parse_cap_set (c, v, "effective", &caps->effective) < 0
-      || parse_cap_set (c, v, "inheritable", &caps->inheritable) < 0
-      || parse_cap_set (c, v, "permitted", &caps->permitted) < 0
-      || parse_cap_set (c, v, "ambient", &caps->ambient) < 0)
+  if (parse_cap_set (c, v, "bounding", &caps->bounding, caps) < 0
+      || parse_cap_set (c, v, "effective", &caps->effective, caps) < 0
+      || parse_cap_set (c, v, "inheritable", &caps->inheritable, caps) < 0
+      || parse_cap_set (c, v, "permitted", &caps->permitted, caps) < 0
+      || parse_cap_set (c, v, "ambient", &caps->ambient, caps) < 0)
     return -1;
   return 0;
 }

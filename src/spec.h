@@ -49,6 +49,9 @@ struct urun_capabilities
   uint64_t inheritable;
   uint64_t permitted;
   uint64_t ambient;
+  /* Names this libcap does not know, comma-separated (truncated): the spec
+   * wants them logged as a warning, not refused (config.md). */
+  char unknown[128];
 };
 
 struct urun_rlimit
