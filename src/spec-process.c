@@ -104,18 +104,35 @@ parse_user (struct spec_ctx *c, yajl_val v, struct urun_user *u)
   return spec_get_string (c, v, "username", &u->username);
 }
 
+/* Is NAME one of the comma-separated LIST? */
+static bool
+listed (const char *list, const char *name)
+{
+  const size_t n = strlen (name);
+
+  while (*list != '\0')
+    {
+      const size_t len = strcspn (list, ",");
+
+      if (len == n && strncmp (list, name, n) == 0)
+        return true;
+      list += len;
+      list += *list == ',';
+    }
+  return false;
+}
+
 /* Remember NAME among the unknown ones (once, while it fits). */
 static void
 note_unknown_cap (struct urun_capabilities *caps, const char *name)
 {
-  size_t len = strlen (caps->unknown);
-  const char *p = caps->unknown;
+  const size_t len = strlen (caps->unknown);
 
-  for (size_t n = strlen (name); (p = strstr (p, name)) != NULL; p += n)
-    if ((p == caps->unknown || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-      return;
-  if (len + strlen (name) + 2 < sizeof caps->unknown)
-    snprintf (caps->unknown + len, sizeof caps->unknown - len, "%s%s", len ? "," : "", name);
+  if (*name == '\0')
+    name = "\"\"";
+  if (listed (caps->unknown, name) || len + strlen (name) + 2 > sizeof caps->unknown)
+    return;
+  snprintf (caps->unknown + len, sizeof caps->unknown - len, "%s%s", len ? "," : "", name);
 }
 
 /* Capability names are "CAP_SYS_ADMIN"; libcap also takes "cap_sys_admin"

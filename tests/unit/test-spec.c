@@ -578,6 +578,17 @@ test_unknown_capabilities (void)
               && strcmp (s->process.capabilities.unknown, "CAP_FOO,CAP_BAR") == 0,
           "unknown capability names are ignored and remembered once each");
   urun_clear_error (&err);
+  /* Found by fuzz-spec: an empty name looped for ever in the lookup. */
+  {
+    cleanup_spec struct urun_spec *e
+        = parse (P "'args': ['a'], 'capabilities': {'bounding': "
+                   "['', 'CAP_X', '', 'CAP_X']}}}",
+                 &err);
+
+    tap_ok (e != NULL && strcmp (e->process.capabilities.unknown, "\"\",CAP_X") == 0,
+            "an empty capability name is remembered once, as \"\"");
+    urun_clear_error (&err);
+  }
   expect_error (P "'args': ['a'], 'capabilities': {'bounding': [1]}}}",
                 "config.json: process.capabilities.bounding[0]: expected a string");
 }
