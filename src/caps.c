@@ -94,7 +94,7 @@ warn_not_granted (const struct urun_capabilities *caps, uint64_t missing)
         len += n > 0 ? (size_t) n : 0;
       }
   if (len > 0)
-    urun_warn ("process.capabilities: not in urun's own bounding or permitted set, so not granted: %s", names);
+    urun_warn ("process.capabilities: cannot be granted (outside the bounding set, or not held by urun), so left out: %s", names);
 }
 
 int

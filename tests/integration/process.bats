@@ -152,7 +152,7 @@ check_ungrantable_capabilities() {
 	grep -qF 'urun: warning: process.capabilities: unknown to this system, ignored: CAP_FOO' <<<"$stderr"
 	want=$(cap_mask CAP_KILL CAP_SYS_RESOURCE)
 	if [ "$URUN_MODE" = root ] && ! capsh --has-b=cap_sys_resource 2>/dev/null; then
-		grep -qF 'not in urun'"'"'s own bounding or permitted set, so not granted: CAP_SYS_RESOURCE' <<<"$stderr"
+		grep -qF 'cannot be granted (outside the bounding set, or not held by urun), so left out: CAP_SYS_RESOURCE' <<<"$stderr"
 		want=$(cap_mask CAP_KILL)
 	fi
 	[ "$(status_field CapEff)" = "$want" ]
