@@ -189,25 +189,6 @@ is_privileged (void)
          && inside == 0 && outside == 0 && count == 4294967295UL;
 }
 
-static void
-append (char **s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-append (char **s, const char *fmt, ...)
-{
-  cleanup_free char *tail = NULL;
-  char *joined;
-  va_list ap;
-
-  va_start (ap, fmt);
-  if (vasprintf (&tail, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  joined = xasprintf ("%s%s", *s ? *s : "", tail);
-  free (*s);
-  *s = joined;
-}
-
 static bool
 has_suffix (const char *s, const char *suffix)
 {
@@ -237,13 +218,13 @@ systemd_path (const char *p, bool privileged)
   if (strcmp (slice, "-.slice") != 0)
     {
       for (const char *d = strchr (slice, '-'); d; d = strchr (d + 1, '-'))
-        append (&out, "/%.*s.slice", (int) (d - slice), slice);
-      append (&out, "/%s", slice);
+        urun_strappend (&out, "", "/%.*s.slice", (int) (d - slice), slice);
+      urun_strappend (&out, "", "/%s", slice);
     }
   if (has_suffix (name, ".slice"))
-    append (&out, "/%s", name);
+    urun_strappend (&out, "", "/%s", name);
   else
-    append (&out, "/%.*s-%s.scope", (int) (c2 - c1 - 1), c1 + 1, name);
+    urun_strappend (&out, "", "/%.*s-%s.scope", (int) (c2 - c1 - 1), c1 + 1, name);
   return out;
 }
 

@@ -309,15 +309,11 @@ start_helper (const char *helper, const struct urun_network *net, int dir_fd,
   __attribute__ ((cleanup (free_launch))) struct launch l = { .dir_fd = dir_fd };
   cleanup_close int log_fd = -1;
   cleanup_close int ready_r = -1;
-  char link[64], dir[PATH_MAX];
+  cleanup_free char *dir = urun_fd_path (dir_fd, err);
   int fds[2], pid;
-  ssize_t len;
 
-  snprintf (link, sizeof link, "/proc/self/fd/%d", dir_fd);
-  len = readlink (link, dir, sizeof dir - 1);
-  if (len < 0)
-    return urun_set_error (err, errno, "read `%s`", link);
-  dir[len] = '\0';
+  if (dir == NULL)
+    return -1;
   log_fd = openat (dir_fd, SLIRP_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0)
     return urun_set_error (err, errno, "create `%s`", SLIRP_LOG);

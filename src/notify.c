@@ -102,15 +102,11 @@ add_mount (struct urun_spec *spec, int dir_fd, struct urun_error *err)
 {
   static const char *const options[] = { "bind", "nosuid", "noexec", "nodev", "ro" };
   const size_t n_options = sizeof options / sizeof options[0];
-  char link[64], dir[PATH_MAX];
+  cleanup_free char *dir = urun_fd_path (dir_fd, err);
   struct urun_mount *m;
-  ssize_t len;
 
-  snprintf (link, sizeof link, "/proc/self/fd/%d", dir_fd);
-  len = readlink (link, dir, sizeof dir - 1);
-  if (len < 0)
-    return urun_set_error (err, errno, "read `%s`", link);
-  dir[len] = '\0';
+  if (dir == NULL)
+    return -1;
   spec->mounts = xrealloc (spec->mounts, (spec->n_mounts + 1) * sizeof *spec->mounts);
   m = &spec->mounts[spec->n_mounts++];
   memset (m, 0, sizeof *m);

@@ -204,23 +204,6 @@ add_daemon_message (int fd, struct urun_error *err)
   free (old);
 }
 
-static char *
-fd_path (int fd, struct urun_error *err)
-{
-  char link[64], path[PATH_MAX];
-  ssize_t n;
-
-  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
-  n = readlink (link, path, sizeof path - 1);
-  if (n < 0)
-    {
-      urun_set_error (err, errno, "read `%s`", link);
-      return NULL;
-    }
-  path[n] = '\0';
-  return xstrdup (path);
-}
-
 /* One overlay, as the container process reports it: by the kernel (value
  * 0) or through fuse, whose /dev/fuse fd follows. M: NULL for the rootfs. */
 static int
@@ -239,7 +222,7 @@ serve_one (const struct urun_mount *m, const char *rootfs, int sync_fd,
     return 0;
   if (urun_sync_expect_fd (sync_fd, URUN_SYNC_OVERLAY_FUSE, &fuse_fd, err) < 0)
     return -1;
-  if (m == NULL && (tmp_dir = fd_path (state_dir_fd, err)) == NULL)
+  if (m == NULL && (tmp_dir = urun_fd_path (state_dir_fd, err)) == NULL)
     return -1;
   d.fuse_fd = fuse_fd;
   d.tmp_dir = tmp_dir;

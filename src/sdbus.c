@@ -87,25 +87,6 @@ urun_sdbus_load (struct urun_error *err)
 
 /* ---------------------------------------------------------------------- */
 
-static void
-note (char **notes, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-note (char **notes, const char *fmt, ...)
-{
-  cleanup_free char *line = NULL;
-  char *joined;
-  va_list ap;
-
-  va_start (ap, fmt);
-  if (vasprintf (&line, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  joined = xasprintf ("%s%s%s", *notes ? *notes : "", *notes ? ", " : "", line);
-  free (*notes);
-  *notes = joined;
-}
-
 /* A D-Bus address escapes all but [A-Za-z0-9_/.\-] as %XX (D-Bus
  * specification, "Server Addresses"). */
 static char *
@@ -157,7 +138,7 @@ try_address (struct urun_manager *m, const char *address, bool direct,
   /* Loaded only now: with no socket to try, urun does not pay for it. */
   if (m->sd == NULL && (m->sd = urun_sdbus_load (&err)) == NULL)
     {
-      note (notes, "`%s`: %s", address, err.msg);
+      urun_strappend (notes, ", ", "`%s`: %s", address, err.msg);
       return -1;
     }
   m->is_direct = direct;
@@ -174,7 +155,7 @@ try_address (struct urun_manager *m, const char *address, bool direct,
   if (r >= 0 && probe (m, &err) == 0)
     return 0;
   msg = urun_format_error (&err);
-  note (notes, "`%s`: %s", address, msg);
+  urun_strappend (notes, ", ", "`%s`: %s", address, msg);
   urun_manager_close (m);
   return -1;
 }
@@ -187,7 +168,7 @@ try_socket (struct urun_manager *m, const char *socket, bool direct, char **note
 
   if (access (socket, F_OK) < 0)
     {
-      note (notes, "no `%s`", socket);
+      urun_strappend (notes, ", ", "no `%s`", socket);
       return -1;
     }
   address = unix_address (socket);
@@ -204,7 +185,7 @@ connect_user (struct urun_manager *m, char **notes)
   if (dbus && *dbus && try_address (m, dbus, false, &dbus_note) == 0)
     return 0;
   if (xdg == NULL || *xdg == '\0')
-    note (notes, "%s", dbus && *dbus ? "XDG_RUNTIME_DIR unset" : "XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS unset");
+    urun_strappend (notes, ", ", "%s", dbus && *dbus ? "XDG_RUNTIME_DIR unset" : "XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS unset");
   else
     {
       private = xasprintf ("%s/systemd/private", xdg);
@@ -212,10 +193,10 @@ connect_user (struct urun_manager *m, char **notes)
       if (try_socket (m, private, true, notes) == 0 || try_socket (m, bus, false, notes) == 0)
         return 0;
       if (dbus == NULL || *dbus == '\0')
-        note (notes, "DBUS_SESSION_BUS_ADDRESS unset");
+        urun_strappend (notes, ", ", "DBUS_SESSION_BUS_ADDRESS unset");
     }
   if (dbus_note)
-    note (notes, "DBUS_SESSION_BUS_ADDRESS %s", dbus_note);
+    urun_strappend (notes, ", ", "DBUS_SESSION_BUS_ADDRESS %s", dbus_note);
   return -1;
 }
 
@@ -228,7 +209,7 @@ connect_system (struct urun_manager *m, char **notes)
   /* sd_booted(3): the system runs systemd when /run/systemd/system/ exists. */
   if (access ("/run/systemd/system", F_OK) < 0)
     {
-      note (notes, "no `/run/systemd/system`");
+      urun_strappend (notes, ", ", "no `/run/systemd/system`");
       return -1;
     }
   if (try_socket (m, "/run/systemd/private", true, notes) == 0)

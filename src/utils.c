@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -267,4 +268,37 @@ urun_now_rfc3339 (void)
   gmtime_r (&ts.tv_sec, &tm);
   strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+char *
+urun_fd_path (int fd, struct urun_error *err)
+{
+  char link[64], path[PATH_MAX];
+  ssize_t n;
+
+  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+  n = readlink (link, path, sizeof path - 1);
+  if (n < 0)
+    {
+      urun_set_error (err, errno, "read `%s`", link);
+      return NULL;
+    }
+  path[n] = '\0';
+  return xstrdup (path);
+}
+
+void
+urun_strappend (char **s, const char *sep, const char *fmt, ...)
+{
+  cleanup_free char *tail = NULL;
+  char *joined;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&tail, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  joined = xasprintf ("%s%s%s", *s ? *s : "", *s && **s ? sep : "", tail);
+  free (*s);
+  *s = joined;
 }

@@ -56,6 +56,14 @@ int urun_write_procfs (int fd, const char *path, const char *str,
  * (urun, before prestart/createRuntime). */
 void urun_test_pause_at (const char *stage);
 
+/* The path FD was opened at, from its /proc/self/fd link. */
+char *urun_fd_path (int fd, struct urun_error *err);
+
+/* Append the formatted text to the string *S (NULL: empty), after SEP when
+ * *S is not empty. */
+void urun_strappend (char **s, const char *sep, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 /* The current time as RFC 3339 in UTC with nanoseconds (state.json's
  * "created"). */
 char *urun_now_rfc3339 (void);
