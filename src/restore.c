@@ -476,23 +476,6 @@ run_restore (struct restore *r, struct urun_launch *l, struct urun_error *err)
 }
 
 static int
-write_state (const struct restore *r, const struct urun_launch *l, struct urun_error *err)
-{
-  const struct urun_spec *spec = r->bundle.spec;
-  struct urun_state s = {
-    .id = (char *) r->o->id, .pid = l->pid, .pid_start_time = urun_pid_start_time (l->pid),
-    .bundle = r->bundle.path, .rootfs = r->bundle.rootfs, .created = urun_now_rfc3339 (),
-    .owner = "", .has_pid_namespace = urun_spec_namespace (spec, URUN_NS_PID) != NULL,
-    .annotations = spec->annotations, .n_annotations = spec->n_annotations,
-    .cgroup = l->cgroup,
-  };
-  int ret = urun_state_write (l->dir_fd, &s, err);
-
-  free (s.created);
-  return ret;
-}
-
-static int
 open_images (struct restore *r, struct urun_error *err)
 {
   const char *work = r->o->work_path ? r->o->work_path : r->o->image_path;
@@ -533,7 +516,8 @@ restore_container (const struct urun_context *ctx, struct restore *r,
   if (urun_state_save_config (l->dir_fd, r->bundle.config, err) < 0
       || urun_cgroup_create_at (r->bundle.spec, o->id, ctx->state_root, ctx->systemd_cgroup,
                                 &l->cgroup, err) < 0
-      || run_restore (r, l, err) < 0 || write_state (r, l, err) < 0)
+      || run_restore (r, l, err) < 0
+      || urun_launch_write_state (&r->bundle, l, false, err) < 0)
     return -1;
   if (o->pid_file && urun_write_pid_file (o->pid_file, l->pid, err) < 0)
     return -1;
