@@ -21,6 +21,9 @@ RUNS=${1:-10}
 URUN=${URUN_BINARY:-$REPO/build/urun}
 RUNC=${RUNC_BINARY:-$(command -v runc || echo /usr/sbin/runc)}
 CRIU=${URUN_CRIU:-/opt/urun-criu/sbin/criu}
+# Where the VM's hardware breakpoints never fire criu dump hangs; criu's
+# FI_NO_BREAKPOINTS avoids them (see tests/integration/checkpoint.bats).
+export CRIU_FAULT=${CRIU_FAULT-130}
 BENCH_USER=urun-test
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -32,7 +35,8 @@ die() {
 
 as_user() {
 	setpriv --reuid="$BENCH_UID" --regid="$BENCH_GID" --init-groups \
-		env -i PATH="$CLEAN_PATH" HOME="$WORK" XDG_RUNTIME_DIR="/run/user/$BENCH_UID" "$@"
+		env -i PATH="$CLEAN_PATH" HOME="$WORK" XDG_RUNTIME_DIR="/run/user/$BENCH_UID" \
+			CRIU_FAULT="$CRIU_FAULT" "$@"
 }
 
 # make_bundle DIR [--rootless]

@@ -2,15 +2,24 @@
 # bench/selfclone.sh [OUT_DIR]: what the self-protection (src/selfclone.c)
 # adds to a rootless `urun run` of /bin/true.
 #
-# One hyperfine run (-N --warmup 10 --runs 100) of the same rootless bundle
-# with the protection on (URUN_SELFCLONE=auto: rootless, that is the sealed
-# memfd copy and a re-exec) and off (URUN_SELFCLONE=off), both through
-# env(1) so that both pay the same extra exec.  Prints both medians, the
-# added milliseconds (difference of the medians; target <= 0.3 ms), the added
-# CPU time (less noisy on a busy host) and which clone the protected run used.  OUT_DIR, if given, receives hyperfine.json.
+# Four variants of the same rootless bundle: the default (URUN_SELFCLONE=
+# auto: the remap kind, mappings and exe link re-made from a detached
+# read-only mount clone in the container's user namespace, no copy, no
+# re-exec), the anonymous copy (anon), the re-exec from a sealed memfd copy
+# that was the default before (memfd), and no protection (off), all through
+# env(1) so that all pay the same extra exec.
+#
+# This VM drifts by milliseconds over a minute, more than the differences
+# measured, so the runs interleave: ROUNDS (default 30) hyperfine runs of
+# -N --warmup 1 --runs 8, the order of the variants rotated each round, and
+# the medians taken over the times of all rounds. Prints the medians, the
+# milliseconds each protection adds (difference of the medians; target
+# <= 0.3 ms), the added CPU time (less noisy on a busy host) and which clone
+# the default used. OUT_DIR, if given, receives each round's JSON.
 #
 # Run as root (it switches to urun-test, see tests/setup.sh) or as the
-# rootless user itself.  Environment: URUN_BINARY (default build/urun).
+# rootless user itself.  Environment: URUN_BINARY (default build/urun),
+# ROUNDS.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,8 +61,33 @@ clone_used() {
 		sed -n 's/^urun: debug: selfclone: //p'
 }
 
+MODES=(auto anon memfd off)
+
+# median_ms MODE: the median over every round's times of MODE, in ms.
+median_ms() {
+	jq -s -r --arg n "$1" '[.[].results[] | select(.command == $n) | .times[]] | sort
+		| (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end) * 1000' \
+		"$WORK"/round-*.json
+}
+
+# cpu_ms MODE: the mean CPU time (user + system) of MODE, in ms.
+cpu_ms() {
+	jq -s -r --arg n "$1" '[.[].results[] | select(.command == $n) | (.user + .system)]
+		| add / length * 1000' "$WORK"/round-*.json
+}
+
+# round N: one hyperfine run, the variants' order rotated by N.
+round() {
+	local n=$1 i mode args=()
+	for ((i = 0; i < ${#MODES[@]}; i++)); do
+		mode=${MODES[(i + n) % ${#MODES[@]}]}
+		args+=(-n "$mode" "$(cmd "$mode")")
+	done
+	as_user hyperfine -N --warmup 1 --runs 8 --export-json "$WORK/round-$n.json" "${args[@]}" >/dev/null
+}
+
 main() {
-	local out=${1:-} json median_on median_off mode argv
+	local out=${1:-} mode argv n off
 	URUN=$(realpath "${URUN_BINARY:-$REPO/build/urun}")
 	[ -x "$URUN" ] || die "no urun at \`$URUN\`: build it (ninja -C build)"
 	command -v hyperfine >/dev/null || die "hyperfine is missing: run tests/setup.sh"
@@ -68,32 +102,31 @@ main() {
 	trap 'rm -rf -- "$WORK"' EXIT
 	chmod 755 "$WORK"
 	make_bench_bundle
-	mkdir -m 700 "$WORK/root-auto" "$WORK/root-off"
+	for mode in "${MODES[@]}"; do
+		mkdir -m 700 "$WORK/root-$mode"
+	done
 	[ "$(id -u)" -eq 0 ] && chown -R "$BENCH_UID:$BENCH_GID" "$WORK"
 
-	for mode in auto off; do
+	for mode in "${MODES[@]}"; do
 		read -ra argv <<<"$(cmd "$mode")"
 		as_user "${argv[@]}" </dev/null >/dev/null || die "trial run with URUN_SELFCLONE=$mode failed"
 	done
-	json="$WORK/hyperfine.json"
-	as_user hyperfine -N --warmup 10 --runs 100 --export-json "$json" \
-		-n protected "$(cmd auto)" -n unprotected "$(cmd off)" >&2
+	for ((n = 0; n < ${ROUNDS:-30}; n++)); do
+		round "$n"
+	done
 
-	median_on=$(jq -r '.results[] | select(.command == "protected") | .median * 1000' "$json")
-	median_off=$(jq -r '.results[] | select(.command == "unprotected") | .median * 1000' "$json")
-	printf 'protected (URUN_SELFCLONE=auto):  median %.3f ms\n' "$median_on"
-	printf 'unprotected (URUN_SELFCLONE=off): median %.3f ms\n' "$median_off"
-	printf 'added by the clone: %.3f ms (target <= 0.3 ms)\n' \
-		"$(awk -v a="$median_on" -v b="$median_off" 'BEGIN { print a - b }')"
-	# CPU time suffers less than wall time from other load on the host.
-	printf 'added CPU time (user + system, means): %.3f ms\n' "$(jq -r '
-		[.results[] | {(.command): ((.user + .system) * 1000)}] | add
-		| .protected - .unprotected' "$json")"
-	echo "protected run, as $BENCH_USER, $(nproc) CPUs, kernel $(uname -r):"
+	off=$(median_ms off)
+	for mode in "${MODES[@]}"; do
+		printf 'URUN_SELFCLONE=%-5s median %7.3f ms, added %6.3f ms, added CPU %6.3f ms\n' "$mode" \
+			"$(median_ms "$mode")" "$(awk -v a="$(median_ms "$mode")" -v b="$off" 'BEGIN { print a - b }')" \
+			"$(awk -v a="$(cpu_ms "$mode")" -v b="$(cpu_ms off)" 'BEGIN { print a - b }')"
+	done
+	echo "(target: auto adds <= 0.3 ms; $((${ROUNDS:-30} * 8)) runs each, as $BENCH_USER, $(nproc) CPUs, kernel $(uname -r))"
+	echo "the default's clone:"
 	clone_used | sed 's/^/  /'
 	if [ -n "$out" ]; then
 		mkdir -p "$out"
-		cp "$json" "$out/"
+		cp "$WORK"/round-*.json "$out/"
 	fi
 }
 

@@ -29,6 +29,7 @@
 #include "cleanup.h"
 #include "criu.h"
 #include "overlay.h"
+#include "selfmove.h"
 #include "utils.h"
 
 /* Linux 6.3 uapi; bookworm's headers (6.1) lack it. memfd_create(2) */
@@ -564,7 +565,9 @@ check_criu (struct urun_check_report *r, const char *option)
 }
 
 /* ---------------------------------------------------------------------------
- * The self-clone (selfclone.h): an executable memfd, else an unlinked file */
+ * The self-clone (selfclone.h): in place when the kernel has PR_SET_MM_MAP
+ * (remapped through a mount clone, else copied, whose exe link needs an
+ * executable memfd or an unlinked file), else a re-exec from such a copy */
 
 static bool
 tmpfile_dir (char *buf, size_t size)
@@ -596,6 +599,9 @@ static void
 check_selfclone (struct urun_check_report *r)
 {
   const char *name = "binary self-clone";
+  const char *how = urun_selfmove_supported ()
+                        ? "in place, no re-exec (remapped from a read-only mount clone)"
+                        : "re-exec from a clone (the kernel has no prctl PR_SET_MM_MAP)";
   long noexec = 0;
   char dir[PATH_MAX];
   int errnum;
@@ -610,14 +616,15 @@ check_selfclone (struct urun_check_report *r)
   if (fd >= 0)
     {
       close (fd);
-      add (r, URUN_CHECK_OK, name, xasprintf ("an executable memfd (vm.memfd_noexec = %ld)", noexec), NULL);
+      add (r, URUN_CHECK_OK, name,
+           xasprintf ("%s; an executable memfd (vm.memfd_noexec = %ld)", how, noexec), NULL);
       return;
     }
   if (tmpfile_dir (dir, sizeof dir))
     {
       add (r, URUN_CHECK_OK, name,
-           xasprintf ("no executable memfd (%s, vm.memfd_noexec = %ld): an unlinked file in `%s` instead",
-                      strerror (errnum), noexec, dir), NULL);
+           xasprintf ("%s; no executable memfd (%s, vm.memfd_noexec = %ld): an unlinked file in `%s` instead",
+                      how, strerror (errnum), noexec, dir), NULL);
       return;
     }
   add (r, URUN_CHECK_FAIL, name,

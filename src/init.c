@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "namespaces.h"
 #include "process.h"
+#include "selfclone.h"
 #include "sharedmnt.h"
 #include "sync.h"
 #include "hooks.h"
@@ -56,6 +57,19 @@ fork_pid_one (struct urun_init_args *a, struct urun_error *err)
   _exit (0);
 }
 
+/* In the user namespace just created: ask urun for its ID mapping, and
+ * meanwhile (urun runs newuidmap and newgidmap, on another core if there
+ * is one) protect the binary, which needs only the namespace's
+ * capabilities. MAY_LEAVE_MOUNT_NS: see urun_selfclone_try_remap. */
+static int
+map_new_user_namespace (struct urun_init_args *a, bool may_leave_mount_ns, struct urun_error *err)
+{
+  if (urun_sync_send (a->sync_fd, URUN_SYNC_MAP_IDS, 0, err) < 0)
+    return -1;
+  urun_selfclone_try_remap (may_leave_mount_ns);
+  return urun_sync_expect (a->sync_fd, URUN_SYNC_IDS_MAPPED, NULL, err);
+}
+
 /* Staged path: joining namespaces by path needs setns before the new ones
  * exist. A joined user namespace comes first (the others are joined with
  * its privileges); a new one comes after them (the joined ones are entered
@@ -63,19 +77,33 @@ fork_pid_one (struct urun_init_args *a, struct urun_error *err)
 static int
 enter_namespaces_staged (struct urun_init_args *a, struct urun_error *err)
 {
+  __attribute__ ((cleanup (urun_ns_close_joins))) struct urun_ns_joins joins;
   unsigned long flags = a->new_ns_flags;
   const struct urun_namespace *pid_ns = urun_spec_namespace (a->spec, URUN_NS_PID);
+  bool has_mount_ns = urun_spec_namespace (a->spec, URUN_NS_MOUNT) != NULL;
+  bool joins_user;
 
-  if (urun_ns_join (a->spec, err) < 0)
+  if (urun_ns_open_joins (a->spec, &joins, err) < 0
+      || urun_ns_join_user (a->spec, &joins, err) < 0)
     return -1;
-  if (flags & CLONE_NEWUSER)
+  /* With the joined user namespace's privileges, and before anything a
+   * container's process can see: a joined pid namespace takes the fork
+   * below, the mount namespace comes last. */
+  joins_user = joins.fds[URUN_NS_USER] >= 0;
+  if (joins_user)
     {
-      if (unshare (CLONE_NEWUSER) < 0)
-        return urun_set_error (err, errno, "create user namespace");
-      if (urun_sync_send (a->sync_fd, URUN_SYNC_MAP_IDS, 0, err) < 0
-          || urun_sync_expect (a->sync_fd, URUN_SYNC_IDS_MAPPED, NULL, err) < 0)
+      urun_selfclone_try_remap (has_mount_ns);
+      if (urun_selfclone_finish (err) < 0)
         return -1;
     }
+  if (urun_ns_join_others (a->spec, &joins, err) < 0)
+    return -1;
+  if ((flags & CLONE_NEWUSER) && unshare (CLONE_NEWUSER) < 0)
+    return urun_set_error (err, errno, "create user namespace");
+  if ((flags & CLONE_NEWUSER) && map_new_user_namespace (a, (flags & CLONE_NEWNS) != 0, err) < 0)
+    return -1;
+  if (!joins_user && urun_selfclone_finish (err) < 0)
+    return -1;
   if (unshare ((int) (flags & ~CLONE_NEWUSER)) < 0)
     return urun_set_error (err, errno, "create namespaces");
   if (pid_ns == NULL)
@@ -106,11 +134,13 @@ enter_namespaces (struct urun_init_args *a, struct urun_error *err)
     return -1;
   if (a->staged)
     return enter_namespaces_staged (a, err);
-  if (!(a->new_ns_flags & CLONE_NEWUSER))
-    return 0;
-  if (urun_sync_send (a->sync_fd, URUN_SYNC_MAP_IDS, 0, err) < 0)
+  /* clone(2) made this process in all its new namespaces at once: nothing
+   * else is in them yet. */
+  if ((a->new_ns_flags & CLONE_NEWUSER) && map_new_user_namespace (a, false, err) < 0)
     return -1;
-  return urun_sync_expect (a->sync_fd, URUN_SYNC_IDS_MAPPED, NULL, err);
+  /* After the mapping, so that the anon kind's exe link (an O_TMPFILE when
+   * memfds cannot be executed) has a mapped owner. */
+  return urun_selfclone_finish (err);
 }
 
 /* In a new or joined user namespace the process keeps its host uid's image

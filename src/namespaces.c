@@ -46,56 +46,63 @@ urun_ns_has_joins (const struct urun_spec *spec)
   return false;
 }
 
-static void
-close_all (int (*fds)[URUN_NS_COUNT])
+void
+urun_ns_close_joins (struct urun_ns_joins *j)
 {
   for (int t = 0; t < URUN_NS_COUNT; t++)
-    if ((*fds)[t] >= 0)
-      close ((*fds)[t]);
-}
-
-/* The user namespace first: the others are then joined with the
- * capabilities it grants (setns(2), "Details for specific namespace
- * types"). */
-static int
-join_opened (const struct urun_spec *spec, const int *fds, struct urun_error *err)
-{
-  static const enum urun_ns_type order[] = {
-    URUN_NS_USER, URUN_NS_PID, URUN_NS_NETWORK, URUN_NS_IPC, URUN_NS_UTS,
-    URUN_NS_CGROUP, URUN_NS_TIME, URUN_NS_MOUNT,
-  };
-
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    {
-      const struct urun_namespace *ns = urun_spec_namespace (spec, order[i]);
-      /* The nstype argument makes the kernel check the file is that kind. */
-      if (fds[order[i]] >= 0 && setns (fds[order[i]], clone_flags[order[i]]) < 0)
-        return urun_set_error (err, errno, "join %s namespace `%s`",
-                               urun_ns_type_name (order[i]), ns->path);
-    }
-  return 0;
+    if (j->fds[t] >= 0)
+      close (j->fds[t]);
 }
 
 int
-urun_ns_join (const struct urun_spec *spec, struct urun_error *err)
+urun_ns_open_joins (const struct urun_spec *spec, struct urun_ns_joins *j, struct urun_error *err)
 {
-  __attribute__ ((cleanup (close_all))) int fds[URUN_NS_COUNT];
-
-  /* Open every path before joining any: once in another mount namespace,
-   * /proc/PID/ns/... names a different process, or none. */
   for (int t = 0; t < URUN_NS_COUNT; t++)
-    fds[t] = -1;
+    j->fds[t] = -1;
   for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
     {
       const struct urun_namespace *ns = &spec->linux_.namespaces[i];
       if (ns->path == NULL)
         continue;
-      fds[ns->type] = open (ns->path, O_RDONLY | O_CLOEXEC);
-      if (fds[ns->type] < 0)
+      j->fds[ns->type] = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (j->fds[ns->type] < 0)
         return urun_set_error (err, errno, "open %s namespace `%s`",
                                urun_ns_type_name (ns->type), ns->path);
     }
-  return join_opened (spec, fds, err);
+  return 0;
+}
+
+static int
+join_one (const struct urun_spec *spec, const struct urun_ns_joins *j, enum urun_ns_type type,
+          struct urun_error *err)
+{
+  /* The nstype argument makes the kernel check the file is that kind. */
+  if (j->fds[type] >= 0 && setns (j->fds[type], clone_flags[type]) < 0)
+    return urun_set_error (err, errno, "join %s namespace `%s`", urun_ns_type_name (type),
+                           urun_spec_namespace (spec, type)->path);
+  return 0;
+}
+
+int
+urun_ns_join_user (const struct urun_spec *spec, const struct urun_ns_joins *j,
+                   struct urun_error *err)
+{
+  return join_one (spec, j, URUN_NS_USER, err);
+}
+
+int
+urun_ns_join_others (const struct urun_spec *spec, const struct urun_ns_joins *j,
+                     struct urun_error *err)
+{
+  static const enum urun_ns_type order[] = {
+    URUN_NS_PID, URUN_NS_NETWORK, URUN_NS_IPC, URUN_NS_UTS,
+    URUN_NS_CGROUP, URUN_NS_TIME, URUN_NS_MOUNT,
+  };
+
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (join_one (spec, j, order[i], err) < 0)
+      return -1;
+  return 0;
 }
 
 /* struct clone_args of <linux/sched.h>, which clashes with <sched.h>. */

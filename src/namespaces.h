@@ -16,9 +16,26 @@ unsigned long urun_ns_new_flags (const struct urun_spec *spec);
 /* Does the spec join any namespace by path? */
 bool urun_ns_has_joins (const struct urun_spec *spec);
 
-/* setns(2) into every namespace given by path, the user namespace first.
+/* The namespaces a spec joins by path, opened all at once before any is
+ * joined: once in another mount namespace, /proc/PID/ns/... names a
+ * different process, or none. fds[type] is -1 for one not joined. */
+struct urun_ns_joins
+{
+  int fds[URUN_NS_COUNT];
+};
+
+int urun_ns_open_joins (const struct urun_spec *spec, struct urun_ns_joins *j,
+                        struct urun_error *err);
+void urun_ns_close_joins (struct urun_ns_joins *j);
+
+/* setns(2) into the joined user namespace, if any; then, with the
+ * capabilities it grants (setns(2), "Details for specific namespace
+ * types"), into the others, the mount namespace last.
  * Runs in: the container process, before it creates its new ones. */
-int urun_ns_join (const struct urun_spec *spec, struct urun_error *err);
+int urun_ns_join_user (const struct urun_spec *spec, const struct urun_ns_joins *j,
+                       struct urun_error *err);
+int urun_ns_join_others (const struct urun_spec *spec, const struct urun_ns_joins *j,
+                         struct urun_error *err);
 
 /* fork(2) into new namespaces: clone3 with FLAGS and no stack, so the child
  * returns 0 here as after fork. Returns the child's pid in the parent. */

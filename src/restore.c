@@ -40,6 +40,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "spawn.h"
+#include "selfclone.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -407,7 +408,8 @@ run_holder (struct restore *r, int sync_fd, int console_fd)
   int pid;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (prepare_holder (r, sync_fd, &err) < 0 || hand_over_stdio (r, &err) < 0)
+  if (prepare_holder (r, sync_fd, &err) < 0 || urun_selfclone_finish (&err) < 0
+      || hand_over_stdio (r, &err) < 0)
     urun_sync_fail (sync_fd, &err);
   pid = criu_local_restore_child (r->criu.opts);
   if (pid < 0)
@@ -513,11 +515,18 @@ restore_container (const struct urun_context *ctx, struct restore *r,
       || (l->dir_fd = urun_state_create_dir (l->root_fd, o->id, err)) < 0)
     return -1;
   l->id = o->id;
+  /* As create_container does: state.json before the cgroup exists and
+   * again once it does, so that a restore killed at any point leaves what
+   * `delete` needs to undo it. */
   if (urun_state_save_config (l->dir_fd, r->bundle.config, err) < 0
-      || urun_cgroup_create_at (r->bundle.spec, o->id, ctx->state_root, ctx->systemd_cgroup,
-                                &l->cgroup, err) < 0
-      || run_restore (r, l, err) < 0
-      || urun_launch_write_state (&r->bundle, l, false, err) < 0)
+      || urun_cgroup_plan (r->bundle.spec, o->id, ctx->state_root, ctx->systemd_cgroup,
+                           &l->cgroup, err) < 0
+      || urun_launch_write_state (&r->bundle, l, true, err) < 0
+      || urun_cgroup_make (r->bundle.spec, &l->cgroup, err) < 0
+      || urun_launch_write_state (&r->bundle, l, true, err) < 0)
+    return -1;
+  urun_test_pause_at ("restore");
+  if (run_restore (r, l, err) < 0 || urun_launch_write_state (&r->bundle, l, false, err) < 0)
     return -1;
   if (o->pid_file && urun_write_pid_file (o->pid_file, l->pid, err) < 0)
     return -1;

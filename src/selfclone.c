@@ -1,9 +1,15 @@
 /* selfclone.c: the binary a container can reach through /proc/<pid>/exe —
- * before urun enters any container namespace, it re-executes itself from a
- * clone the container cannot write (CVE-2019-5736: a container that reopens
- * the exe link of a runtime process inside it for writing replaces the
- * runtime on the host). Owns the clone and the re-exec; leaves no mount
- * attached anywhere and no file linked into any directory. */
+ * before urun enters any container namespace, it runs from a clone the
+ * container cannot write (CVE-2019-5736: a container that reopens the exe
+ * link of a runtime process inside it for writing replaces the runtime on
+ * the host). First choice, in place and without a copy: every mapping of
+ * the binary and the exe link re-made from a detached read-only clone of
+ * its mount (selfmove.h), in urun when it may mount, else in the container's
+ * process once it is root of its user namespace. Where no mount clone can
+ * be had, the code is copied into anonymous memory and the exe link points
+ * at an empty sealed file. Without PR_SET_MM_MAP, a clone of the whole
+ * binary and a re-exec from it. Leaves no mount attached anywhere and no
+ * file linked into any directory. */
 #define _GNU_SOURCE
 #include "selfclone.h"
 
@@ -11,7 +17,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +31,13 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "log.h"
+#include "selfmove.h"
 #include "utils.h"
 
 /* Linux 6.3 uapi; bookworm's headers (6.1) lack it. memfd_create(2) */
@@ -44,6 +55,8 @@
 /* In fallback order: each failure moves on to a later kind. */
 enum clone_kind
 {
+  KIND_REMAP,
+  KIND_ANON,
   KIND_MOUNT,
   KIND_LEGACY,
   KIND_MEMFD,
@@ -54,9 +67,9 @@ enum clone_kind
 };
 
 static const char *const kind_names[] = {
-  [KIND_MOUNT] = "mount",     [KIND_LEGACY] = "legacy", [KIND_MEMFD] = "memfd",
-  [KIND_TMPFILE] = "tmpfile", [KIND_NONE] = "none",     [KIND_AUTO] = "auto",
-  [KIND_OFF] = "off",
+  [KIND_REMAP] = "remap",     [KIND_ANON] = "anon",   [KIND_MOUNT] = "mount",
+  [KIND_LEGACY] = "legacy",   [KIND_MEMFD] = "memfd", [KIND_TMPFILE] = "tmpfile",
+  [KIND_NONE] = "none",       [KIND_AUTO] = "auto",   [KIND_OFF] = "off",
 };
 
 enum protection
@@ -69,7 +82,7 @@ enum protection
 static enum clone_kind
 kind_from_name (const char *name)
 {
-  for (int k = KIND_MOUNT; k <= KIND_OFF; k++)
+  for (int k = KIND_REMAP; k <= KIND_OFF; k++)
     if (k != KIND_NONE && strcmp (name, kind_names[k]) == 0)
       return (enum clone_kind) k;
   return KIND_NONE;
@@ -86,7 +99,7 @@ forced_kind (enum clone_kind *kind, struct urun_error *err)
     return 0;
   *kind = kind_from_name (value);
   if (*kind == KIND_NONE)
-    return urun_set_error (err, 0, "%s: expected `auto`, `mount`, `legacy`, "
+    return urun_set_error (err, 0, "%s: expected `auto`, `remap`, `anon`, `mount`, `legacy`, "
                            "`memfd`, `tmpfile` or `off`, not `%s`", FORCE_ENV, value);
   return 0;
 }
@@ -108,7 +121,8 @@ take_marker (void)
     return KIND_NONE;
   if (sscanf (value, "%15[a-z]:%d", name, &pid) == 2 && pid == (int) getpid ())
     kind = kind_from_name (name);
-  if (kind > KIND_TMPFILE)
+  /* Only the re-executing kinds set it. */
+  if (kind < KIND_MOUNT || kind > KIND_TMPFILE)
     kind = KIND_NONE;
   if (kind == KIND_NONE)
     urun_debug ("selfclone: ignoring the stale marker %s=%s", MARKER_ENV, value);
@@ -227,12 +241,12 @@ image_size (int fd, off_t size)
  * inode as the binary, so nothing is copied. Needs CAP_SYS_ADMIN over our
  * mount namespace (EPERM otherwise). open_tree(2), mount_setattr(2) */
 static int
-clone_mount (int exe_fd, struct urun_error *err)
+clone_mount (int dir_fd, const char *path, struct urun_error *err)
 {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
   cleanup_close int fd = -1;
 
-  fd = open_tree (exe_fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  fd = open_tree (dir_fd, path, AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (fd < 0)
     return urun_set_error (err, errno, "clone the mount of `/proc/self/exe`");
   if (mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
@@ -420,7 +434,7 @@ make_clone (enum clone_kind kind, int exe_fd, struct urun_error *err)
   struct stat st;
 
   if (kind == KIND_MOUNT)
-    return clone_mount (exe_fd, err);
+    return clone_mount (exe_fd, "", err);
   if (kind == KIND_LEGACY)
     return clone_legacy (exe_fd, err);
   if (fstat (exe_fd, &st) < 0)
@@ -448,13 +462,18 @@ exec_clone (int fd, enum clone_kind kind, char **argv, struct urun_error *err)
   return urun_set_error (err, saved, "re-execute from the %s clone", kind_names[kind]);
 }
 
-/* Mount API missing: the legacy bind. Any other failure to mount (EPERM:
- * no CAP_SYS_ADMIN over our mount namespace) skips the legacy bind, which
- * would fail the same way. Every later kind protects as well, only at the
- * cost of a copy. */
+/* The remap kind needs a mount clone; without one (no mount API, no mount
+ * privilege) the anonymous copy does the same job at the cost of the copy.
+ * Both need PR_SET_MM_MAP (EOPNOTSUPP: the kernel has none): then the mount
+ * clone and a re-exec. Mount API missing: the legacy bind. Any other
+ * failure to mount (EPERM: no CAP_SYS_ADMIN over our mount namespace) skips
+ * the legacy bind, which would fail the same way. Every later kind protects
+ * as well, only at the cost of a copy and a re-exec. */
 static enum clone_kind
 fallback_of (enum clone_kind kind, int errnum)
 {
+  if (kind <= KIND_ANON && errnum == EOPNOTSUPP)
+    return KIND_MOUNT;
   if (kind == KIND_MOUNT)
     return errnum == ENOSYS ? KIND_LEGACY : KIND_MEMFD;
   return kind < KIND_TMPFILE ? kind + 1 : KIND_NONE;
@@ -469,27 +488,198 @@ elapsed_us (const struct timespec *since)
   return (now.tv_sec - since->tv_sec) * 1000000L + (now.tv_nsec - since->tv_nsec) / 1000;
 }
 
-/* Try KIND and its fallbacks until one re-executes. Returns only when the
- * last one failed too, with its error. */
+/* An in-place kind urun could not finish itself (rootless: no capability
+ * in its user namespace), left to the container's process once it is root
+ * of its own (urun_selfclone_finish), with where it finds the binary. */
+static struct
+{
+  enum clone_kind kind; /* KIND_NONE: nothing left */
+  char path[PATH_MAX];
+  dev_t dev;
+  ino_t ino;
+} pending = { .kind = KIND_NONE };
+
+/* Setting the exe link (PR_SET_MM_MAP) and cloning a mount both take
+ * CAP_SYS_ADMIN in our user namespace. capget(2) */
+static bool
+holds_cap_sys_admin (void)
+{
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+  struct __user_cap_data_struct data[2] = { { 0 } };
+
+  if (syscall (SYS_capget, &header, data) < 0)
+    return false;
+  return data[CAP_SYS_ADMIN / 32].effective & (1U << (CAP_SYS_ADMIN % 32));
+}
+
+/* What the exe link of the anon kind points at: an empty sealed memfd,
+ * else (memfds not executable) an empty unlinked file. Empty, because
+ * nothing runs it; a copy of the binary would cost what the re-exec saves.
+ * A container that runs it (`/proc/self/exe` as its command) gets ENOEXEC. */
 static int
-clone_and_exec (enum clone_kind kind, int exe_fd, char **argv, struct urun_error *err)
+empty_exe_file (const char **what, struct urun_error *err)
+{
+  int fd = clone_memfd (-1, 0, err);
+
+  *what = "an empty sealed memfd";
+  if (fd < 0 && err->errnum == EACCES)
+    {
+      urun_clear_error (err);
+      *what = "an empty unlinked file";
+      fd = clone_tmpfile (-1, 0, err);
+    }
+  return fd;
+}
+
+/* A read-only clone of the mount of the binary that pending names.
+ * open_tree(2) clones only mounts of our own mount namespace: a child finds
+ * the binary again by its path in its copy of urun's, and checks that it
+ * is still the same inode. */
+static int
+clone_pending_mount (struct urun_error *err)
+{
+  cleanup_close int fd = clone_mount (AT_FDCWD, pending.path, err);
+  struct stat st;
+
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) < 0)
+    return urun_set_error (err, errno, "stat `%s`", pending.path);
+  if (st.st_dev != pending.dev || st.st_ino != pending.ino)
+    return urun_set_error (err, ESTALE, "`%s` is not the running binary any more", pending.path);
+  return TAKE_FD (fd);
+}
+
+/* The in-place kinds, once urun_selfmove_prepare ran. remap: the binary
+ * mapped again through TREE_FD, a read-only clone of its mount, and the
+ * exe link pointed there (a container that runs /proc/self/exe runs a
+ * read-only urun). anon: the code copied into anonymous memory and the exe
+ * link pointed at an empty file. */
+static int
+move_in_place (enum clone_kind kind, int tree_fd, struct urun_error *err)
+{
+  const char *what = "the binary on a detached read-only mount";
+  cleanup_close int fd = -1;
+  struct timespec start;
+  char path[64];
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  if (kind == KIND_REMAP)
+    {
+      /* open_tree's fd is an O_PATH one; mmap(2) wants it open for reading. */
+      snprintf (path, sizeof path, "/proc/self/fd/%d", tree_fd);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return urun_set_error (err, errno, "open the read-only clone of `/proc/self/exe`");
+    }
+  else if ((fd = empty_exe_file (&what, err)) < 0)
+    return -1;
+  if (urun_selfmove_finish (kind == KIND_REMAP ? fd : -1, fd, err) < 0)
+    return -1;
+  urun_debug ("selfclone: running from the %s clone: /proc/self/exe is %s (%ld us)",
+              kind_names[kind], what, elapsed_us (&start));
+  return 0;
+}
+
+void
+urun_selfclone_try_remap (bool may_leave_mount_ns)
+{
+  cleanup_error struct urun_error why = URUN_ERROR_INIT;
+  cleanup_free char *text = NULL;
+  cleanup_close int tree_fd = -1;
+
+  if (pending.kind != KIND_REMAP)
+    return;
+  /* A mount namespace of our user namespace's, to clone the mount in:
+   * the caller enters the container's one afterwards. */
+  if (may_leave_mount_ns && unshare (CLONE_NEWNS) < 0)
+    urun_set_error (&why, errno, "create a mount namespace");
+  else if ((tree_fd = clone_pending_mount (&why)) >= 0
+           && move_in_place (KIND_REMAP, tree_fd, &why) == 0)
+    {
+      pending.kind = KIND_NONE;
+      return;
+    }
+  text = urun_format_error (&why);
+  urun_debug ("selfclone: no remap clone (%s); falling back to anon", text ? text : "?");
+  pending.kind = KIND_ANON;
+}
+
+int
+urun_selfclone_finish (struct urun_error *err)
+{
+  urun_selfclone_try_remap (false);
+  if (pending.kind == KIND_NONE)
+    return 0;
+  pending.kind = KIND_NONE;
+  if (move_in_place (KIND_ANON, -1, err) < 0)
+    return urun_wrap_error (err, "protect the urun binary");
+  return 0;
+}
+
+/* The in-place kinds in urun: the written mappings moved now, the rest now
+ * too with CAP_SYS_ADMIN, else in the container's process (pending). */
+static int
+start_in_place (enum clone_kind kind, int exe_fd, struct urun_error *err)
+{
+  cleanup_close int tree_fd = -1;
+  struct stat st;
+  ssize_t len;
+
+  if (!urun_selfmove_supported ())
+    return urun_set_error (err, EOPNOTSUPP, "the kernel has no prctl PR_SET_MM_MAP");
+  if (urun_selfmove_prepare (exe_fd, err) < 0)
+    return -1;
+  if (holds_cap_sys_admin ())
+    {
+      if (kind == KIND_REMAP && (tree_fd = clone_mount (exe_fd, "", err)) < 0)
+        return -1;
+      return move_in_place (kind, tree_fd, err);
+    }
+  len = readlink ("/proc/self/exe", pending.path, sizeof pending.path - 1);
+  if (len <= 0 || pending.path[0] != '/' || fstat (exe_fd, &st) < 0)
+    return urun_set_error (err, len < 0 ? errno : ENOENT, "read the link `/proc/self/exe`");
+  pending.path[len] = '\0';
+  pending.dev = st.st_dev;
+  pending.ino = st.st_ino;
+  pending.kind = kind;
+  urun_debug ("selfclone: no CAP_SYS_ADMIN here: the %s clone follows in the container's "
+              "user namespace", kind_names[kind]);
+  return 0;
+}
+
+/* One step of the chain: in place, or a clone to re-execute from (which
+ * returns only on failure). */
+static int
+try_kind (enum clone_kind kind, int exe_fd, char **argv, struct urun_error *err)
+{
+  cleanup_close int fd = -1;
+  struct timespec start;
+
+  if (kind <= KIND_ANON)
+    return start_in_place (kind, exe_fd, err);
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  fd = make_clone (kind, exe_fd, err);
+  if (fd < 0)
+    return -1;
+  urun_debug ("selfclone: made the %s clone in %ld us; re-executing from it",
+              kind_names[kind], elapsed_us (&start));
+  return exec_clone (fd, kind, argv, err);
+}
+
+/* Try KIND and its fallbacks until one protects. Returns 0 after the
+ * in-place kind, < 0 when the last kind failed too, with its error. */
+static int
+protect (enum clone_kind kind, int exe_fd, char **argv, struct urun_error *err)
 {
   for (;;)
     {
       cleanup_error struct urun_error why = URUN_ERROR_INIT;
       cleanup_free char *text = NULL;
-      cleanup_close int fd = -1;
       enum clone_kind next;
-      struct timespec start;
 
-      clock_gettime (CLOCK_MONOTONIC, &start);
-      fd = make_clone (kind, exe_fd, &why);
-      if (fd >= 0)
-        {
-          urun_debug ("selfclone: made the %s clone in %ld us; re-executing from it",
-                      kind_names[kind], elapsed_us (&start));
-          exec_clone (fd, kind, argv, &why);
-        }
+      if (try_kind (kind, exe_fd, argv, &why) == 0)
+        return 0;
       next = fallback_of (kind, why.errnum);
       if (next == KIND_NONE)
         {
@@ -536,7 +726,7 @@ urun_ensure_cloned_binary (int argc, char **argv, struct urun_error *err)
                   p == PROTECTED_SEALED ? "a sealed memfd" : "a read-only mount");
       return 0;
     }
-  if (clone_and_exec (first == KIND_AUTO ? KIND_MOUNT : first, exe_fd, argv, err) < 0)
+  if (protect (first == KIND_AUTO ? KIND_REMAP : first, exe_fd, argv, err) < 0)
     return urun_wrap_error (err, "protect the urun binary");
   return 0;
 }

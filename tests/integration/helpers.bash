@@ -250,8 +250,9 @@ as_rootless() {
 		XDG_RUNTIME_DIR="${ROOTLESS_XDG_RUNTIME_DIR:-/run/user/$ROOTLESS_UID}")
 	local v
 	# Sanitizer settings of the ASan pass (tests/run-all.sh) must get through.
-	# So must test-only switches of urun (URUN_TEST_*).
-	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS ${!URUN_TEST_@}; do
+	# So must test-only switches of urun (URUN_TEST_*) and criu's CRIU_FAULT
+	# (checkpoint.bats).
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS CRIU_FAULT ${!URUN_TEST_@}; do
 		[ -n "${!v:-}" ] && env+=("$v=${!v}")
 	done
 	if [ "$EUID" -ne 0 ]; then

@@ -13,7 +13,13 @@
 # as a user-installed ~/.local/bin/urun would be: without the protection
 # (URUN_SELFCLONE=off) the attack replaces it.
 #
-# URUN_SELFCLONE=mount|legacy|memfd|tmpfile (test-only) starts urun's
+# The default (auto) is the remap kind: no re-exec and no copy; every
+# mapping of the binary and the exe link are re-made from a detached
+# read-only clone of its mount, in urun as root and in the container's
+# process, root of its user namespace, when rootless. The anon kind (no
+# mount clone to be had) copies the code into anonymous memory and points
+# the exe link at an empty sealed memfd.
+# URUN_SELFCLONE=remap|anon|mount|legacy|memfd|tmpfile (test-only) starts urun's
 # fallback chain at that step; unset is auto.
 
 load helpers
@@ -140,12 +146,14 @@ start_attacker() {
 	return 1
 }
 
-# The runtime's exe link matches the clone KIND.
+# The exe link of process PID matches the clone KIND.
 exe_is() {
-	local exe=$1 kind=$2
+	local pid=$1 kind=$2 exe
+	exe=$(readlink "/proc/$pid/exe")
 	case $kind in
-	mount | legacy) [ "$exe" = / ] ;; # the root of a detached mount
-	memfd) [[ "$exe" == "/memfd:urun (deleted)" ]] ;;
+	remap | mount | legacy) [ "$exe" = / ] ;; # the root of a detached mount
+	memfd) [[ "$exe" == "/memfd:urun (deleted)" ]] && [ "$(stat -L -c %s "/proc/$pid/exe")" -gt 0 ] ;;
+	anon) [[ "$exe" == "/memfd:urun (deleted)" ]] && [ "$(stat -L -c %s "/proc/$pid/exe")" -eq 0 ] ;;
 	tmpfile) [[ "$exe" == */#*" (deleted)" ]] ;;
 	off) [ "$exe" = "$URUN" ] ;;
 	esac || {
@@ -169,7 +177,14 @@ attack() {
 		grep -q "selfclone: running from the $kind clone" <<<"$CREATE_STDERR"
 	fi
 	pid=$(container_pid "$CID")
-	exe_is "$(readlink "/proc/$pid/exe")" "$kind"
+	exe_is "$pid" "$kind"
+	if [ "$kind" = remap ] || [ "$kind" = anon ]; then
+		# No mapping of the binary's path is left to reach it by.
+		if grep -F "$URUN" "/proc/$pid/maps" >&2; then
+			echo "the container's urun still maps $URUN" >&2
+			return 1
+		fi
+	fi
 
 	start_attacker "$pid"
 	runtime start "$CID"
@@ -193,9 +208,17 @@ binary_changed() {
 # ---------------------------------------------------------------------------
 # The attack, per clone
 
-@test "selfclone: [root] auto: mount clone, the attack fails (EROFS)" {
+@test "selfclone: [root] auto: remapped in place, the attack fails (EROFS)" {
 	setup_selfclone
-	attack "" mount "write refused EROFS"
+	attack "" remap "write refused EROFS"
+	[[ "$CREATE_STDERR" != *re-executing* ]]
+	binary_unchanged
+}
+
+@test "selfclone: [root] anon forced: code copied in place, the attack fails (sealed, EPERM)" {
+	setup_selfclone
+	attack anon anon "write refused EPERM"
+	[[ "$CREATE_STDERR" != *re-executing* ]]
 	binary_unchanged
 }
 
@@ -231,11 +254,88 @@ binary_changed() {
 	[ "$(head -c 2 "$URUN")" = '#!' ]
 }
 
-@test "selfclone: [rootless] auto: no mounts, falls back to memfd, the attack fails" {
+@test "selfclone: [rootless] auto: remapped in the container's user namespace, the attack fails (EROFS)" {
 	setup_selfclone --rootless
-	attack "" memfd "write refused EPERM"
-	grep -q "selfclone: no mount clone (.*Operation not permitted); falling back to memfd" <<<"$CREATE_STDERR"
+	attack "" remap "write refused EROFS"
+	grep -q "selfclone: no CAP_SYS_ADMIN here: the remap clone follows in the container's user namespace" <<<"$CREATE_STDERR"
+	[[ "$CREATE_STDERR" != *re-executing* ]]
 	binary_unchanged
+}
+
+@test "selfclone: [rootless] anon forced: code copied in the container's user namespace, the attack fails" {
+	setup_selfclone --rootless
+	attack anon anon "write refused EPERM"
+	[[ "$CREATE_STDERR" != *re-executing* ]]
+	binary_unchanged
+}
+
+# No mount namespace: the container's process stays in the host's, where
+# it may not clone a mount; the code is copied instead.
+@test "selfclone: [rootless] without a mount namespace remap falls back to anon" {
+	setup_selfclone --rootless
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | .root.readonly = false
+		| .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	attack "" anon "write refused EPERM"
+	grep -q "selfclone: no remap clone (.*); falling back to anon" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+# The CVE-2019-5736 exploit's own way in: the container's command is
+# /proc/self/exe, which would run the runtime's binary inside the container.
+# remap: the link leads to the binary on a mount that was never attached and
+# is gone once its fd is closed; execve(2) through it finds nothing (ENOENT
+# on Linux 6.18), and nothing of urun runs.
+run_proc_self_exe_remap() {
+	setup_selfclone "$@"
+	update_config '.process.args = ["/proc/self/exe", "--version"]'
+	selfclone_runtime "" run "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *'exec `/proc/self/exe`: '* ]]
+	[[ "$output" != *"urun version"* ]]
+	binary_unchanged
+	check_nothing_left "$CID"
+}
+
+# anon: the link leads to an empty file.
+run_proc_self_exe_anon() {
+	setup_selfclone "$@"
+	update_config '.process.args = ["/proc/self/exe"]'
+	selfclone_runtime anon run "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *'exec `/proc/self/exe`: Exec format error'* ]]
+	binary_unchanged
+	check_nothing_left "$CID"
+}
+
+@test "selfclone: [rootless] a container running /proc/self/exe cannot run urun (remap)" {
+	run_proc_self_exe_remap --rootless
+}
+
+@test "selfclone: [root] a container running /proc/self/exe cannot run urun (remap)" {
+	run_proc_self_exe_remap
+}
+
+@test "selfclone: [rootless] a container running /proc/self/exe gets an empty file (anon, ENOEXEC)" {
+	run_proc_self_exe_anon --rootless
+}
+
+@test "selfclone: [root] a container running /proc/self/exe gets an empty file (anon, ENOEXEC)" {
+	run_proc_self_exe_anon
+}
+
+# exec joins the container's namespaces (the staged path): it remaps in a
+# mount namespace of its own, made in the container's user namespace, before
+# it joins the container's mount namespace and forks into its pid one.
+@test "selfclone: [rootless] exec remaps in place too" {
+	setup_selfclone --rootless
+	update_config '.process.args = ["sleep", "60"]'
+	runtime run -d "$CID"
+	[ "$status" -eq 0 ]
+	selfclone_runtime "" --debug exec "$CID" true
+	[ "$status" -eq 0 ]
+	grep -q "selfclone: running from the remap clone: /proc/self/exe is the binary on a detached read-only mount" <<<"$stderr"
+	runtime delete --force "$CID"
+	check_nothing_left "$CID"
 }
 
 @test "selfclone: [rootless] mount forced: falls back to memfd, the attack fails" {
@@ -321,12 +421,12 @@ check_fifty_runs() {
 
 @test "selfclone: [root] 50 runs through each clone leave no mount and no file" {
 	setup_selfclone
-	check_fifty_runs mount legacy memfd tmpfile
+	check_fifty_runs remap anon mount legacy memfd tmpfile
 }
 
 @test "selfclone: [rootless] 50 runs through each clone leave no mount and no file" {
 	setup_selfclone --rootless
-	check_fifty_runs mount legacy memfd tmpfile
+	check_fifty_runs remap anon mount legacy memfd tmpfile
 }
 
 # ---------------------------------------------------------------------------
@@ -360,6 +460,18 @@ check_fifty_runs() {
 	check_nothing_left "$CID"
 }
 
+@test "selfclone: [root] with vm.memfd_noexec=2 the anon exe link is an unlinked file" {
+	setup_selfclone
+	[ -e /proc/sys/vm/memfd_noexec ] || skip "kernel without vm.memfd_noexec (Linux < 6.3)"
+	run --separate-stderr unshare --pid --fork sh -c '
+		echo 2 >/proc/sys/vm/memfd_noexec &&
+		exec env URUN_SELFCLONE=anon "$@"' _ "$URUN" --debug --root "$ROOT" run "$CID" </dev/null
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	grep -q "selfclone: running from the anon clone: /proc/self/exe is an empty unlinked file" <<<"$stderr"
+	check_nothing_left "$CID"
+}
+
 @test "selfclone: verbs that enter no namespace run from the binary itself" {
 	setup_selfclone --rootless
 	runtime create "$CID"
@@ -375,7 +487,7 @@ check_fifty_runs() {
 @test "selfclone: the re-executed urun keeps its global options" {
 	setup_selfclone --rootless
 	local log="$BATS_TEST_TMPDIR/state/urun.log"
-	selfclone_runtime "" --log "$log" --log-format json --debug run "$CID"
+	selfclone_runtime memfd --log "$log" --log-format json --debug run "$CID"
 	[ "$status" -eq 0 ]
 	# Written by the clone: --log, --log-format and --debug made it through.
 	jq -s -e 'any(.[]; .msg == "selfclone: running from the memfd clone")' "$log"
