@@ -10,16 +10,20 @@
 # env(1) so that all pay the same extra exec.
 #
 # This VM drifts by milliseconds over a minute, more than the differences
-# measured, so the runs interleave: ROUNDS (default 30) hyperfine runs of
+# measured, so the runs interleave: ROUNDS (default 100) hyperfine runs of
 # -N --warmup 1 --runs 8, the order of the variants rotated each round, and
 # the medians taken over the times of all rounds. Prints the medians, the
 # milliseconds each protection adds (difference of the medians; target
 # <= 0.3 ms), the added CPU time (less noisy on a busy host) and which clone
 # the default used. OUT_DIR, if given, receives each round's JSON.
 #
+# URUN_BASELINE=PATH adds a second binary (an earlier build) with and
+# without protection to the same rounds, to compare a change with what it
+# changes: the figures of one binary move by 0.1 ms between runs here.
+#
 # Run as root (it switches to urun-test, see tests/setup.sh) or as the
 # rootless user itself.  Environment: URUN_BINARY (default build/urun),
-# ROUNDS.
+# URUN_BASELINE, ROUNDS.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,9 +53,14 @@ make_bench_bundle() {
 	mv "$WORK/config.tmp" "$WORK/bundle/config.json"
 }
 
-# cmd MODE: the measured command line, with its own state dir.
+# cmd MODE: the measured command line, with its own state dir; MODE
+# base-KIND is the baseline binary with URUN_SELFCLONE=KIND.
 cmd() {
-	echo "env URUN_SELFCLONE=$1 $URUN --root $WORK/root-$1 run --bundle $WORK/bundle bench"
+	local bin=$URUN kind=$1
+	if [[ $kind == base-* ]]; then
+		bin=$BASELINE kind=${kind#base-}
+	fi
+	echo "env URUN_SELFCLONE=$kind $bin --root $WORK/root-$1 run --bundle $WORK/bundle bench"
 }
 
 # The clone the protected run uses, from its --debug lines.
@@ -91,6 +100,11 @@ main() {
 	URUN=$(realpath "${URUN_BINARY:-$REPO/build/urun}")
 	[ -x "$URUN" ] || die "no urun at \`$URUN\`: build it (ninja -C build)"
 	command -v hyperfine >/dev/null || die "hyperfine is missing: run tests/setup.sh"
+	if [ -n "${URUN_BASELINE:-}" ]; then
+		BASELINE=$(realpath "$URUN_BASELINE")
+		[ -x "$BASELINE" ] || die "no urun at \`$URUN_BASELINE\` (URUN_BASELINE)"
+		MODES+=(base-auto base-off)
+	fi
 	if [ "$(id -u)" -eq 0 ]; then
 		BENCH_UID=$(id -u "$BENCH_USER" 2>/dev/null) || die "no user $BENCH_USER: run tests/setup.sh"
 		BENCH_GID=$(id -g "$BENCH_USER")
@@ -111,17 +125,19 @@ main() {
 		read -ra argv <<<"$(cmd "$mode")"
 		as_user "${argv[@]}" </dev/null >/dev/null || die "trial run with URUN_SELFCLONE=$mode failed"
 	done
-	for ((n = 0; n < ${ROUNDS:-30}; n++)); do
+	for ((n = 0; n < ${ROUNDS:-100}; n++)); do
 		round "$n"
 	done
 
-	off=$(median_ms off)
 	for mode in "${MODES[@]}"; do
-		printf 'URUN_SELFCLONE=%-5s median %7.3f ms, added %6.3f ms, added CPU %6.3f ms\n' "$mode" \
-			"$(median_ms "$mode")" "$(awk -v a="$(median_ms "$mode")" -v b="$off" 'BEGIN { print a - b }')" \
-			"$(awk -v a="$(cpu_ms "$mode")" -v b="$(cpu_ms off)" 'BEGIN { print a - b }')"
+		off=off
+		[[ $mode == base-* ]] && off=base-off
+		printf 'URUN_SELFCLONE=%-9s median %7.3f ms, added %6.3f ms, added CPU %6.3f ms\n' "$mode" \
+			"$(median_ms "$mode")" "$(awk -v a="$(median_ms "$mode")" -v b="$(median_ms "$off")" 'BEGIN { print a - b }')" \
+			"$(awk -v a="$(cpu_ms "$mode")" -v b="$(cpu_ms "$off")" 'BEGIN { print a - b }')"
 	done
-	echo "(target: auto adds <= 0.3 ms; $((${ROUNDS:-30} * 8)) runs each, as $BENCH_USER, $(nproc) CPUs, kernel $(uname -r))"
+	[ -n "${BASELINE:-}" ] && echo "(base-*: $BASELINE)"
+	echo "(target: auto adds <= 0.3 ms; $((${ROUNDS:-100} * 8)) runs each, as $BENCH_USER, $(nproc) CPUs, kernel $(uname -r))"
 	echo "the default's clone:"
 	clone_used | sed 's/^/  /'
 	if [ -n "$out" ]; then

@@ -494,9 +494,7 @@ elapsed_us (const struct timespec *since)
 static struct
 {
   enum clone_kind kind; /* KIND_NONE: nothing left */
-  char path[PATH_MAX];
-  dev_t dev;
-  ino_t ino;
+  struct urun_selfmove_binary binary;
 } pending = { .kind = KIND_NONE };
 
 /* Setting the exe link (PR_SET_MM_MAP) and cloning a mount both take
@@ -538,15 +536,16 @@ empty_exe_file (const char **what, struct urun_error *err)
 static int
 clone_pending_mount (struct urun_error *err)
 {
-  cleanup_close int fd = clone_mount (AT_FDCWD, pending.path, err);
+  const struct urun_selfmove_binary *b = &pending.binary;
+  cleanup_close int fd = clone_mount (AT_FDCWD, b->path, err);
   struct stat st;
 
   if (fd < 0)
     return -1;
   if (fstat (fd, &st) < 0)
-    return urun_set_error (err, errno, "stat `%s`", pending.path);
-  if (st.st_dev != pending.dev || st.st_ino != pending.ino)
-    return urun_set_error (err, ESTALE, "`%s` is not the running binary any more", pending.path);
+    return urun_set_error (err, errno, "stat `%s`", b->path);
+  if (st.st_dev != b->dev || st.st_ino != b->ino)
+    return urun_set_error (err, ESTALE, "`%s` is not the running binary any more", b->path);
   return TAKE_FD (fd);
 }
 
@@ -581,21 +580,46 @@ move_in_place (enum clone_kind kind, int tree_fd, struct urun_error *err)
   return 0;
 }
 
+/* urun_selfmove_prepare, in urun before any fork: a child inherits the
+ * copies. A child's own would be slower (its first writes to every page
+ * fault, copy on write) and would compete for the CPUs with newuidmap and
+ * newgidmap, which urun runs meanwhile. */
+static int
+prepare (struct urun_error *err)
+{
+  struct timespec start;
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  if (urun_selfmove_prepare (&pending.binary, err) < 0)
+    return -1;
+  urun_debug ("selfclone: written mappings copied in %ld us", elapsed_us (&start));
+  return 0;
+}
+
+/* The remap kind in a child: 0 once it runs from the clone. */
+static int
+remap_pending (bool may_leave_mount_ns, struct urun_error *err)
+{
+  cleanup_close int tree_fd = -1;
+
+  /* A mount namespace of our user namespace's, to clone the mount in:
+   * the caller enters the container's one afterwards. */
+  if (may_leave_mount_ns && unshare (CLONE_NEWNS) < 0)
+    return urun_set_error (err, errno, "create a mount namespace");
+  if ((tree_fd = clone_pending_mount (err)) < 0)
+    return -1;
+  return move_in_place (KIND_REMAP, tree_fd, err);
+}
+
 void
 urun_selfclone_try_remap (bool may_leave_mount_ns)
 {
   cleanup_error struct urun_error why = URUN_ERROR_INIT;
   cleanup_free char *text = NULL;
-  cleanup_close int tree_fd = -1;
 
   if (pending.kind != KIND_REMAP)
     return;
-  /* A mount namespace of our user namespace's, to clone the mount in:
-   * the caller enters the container's one afterwards. */
-  if (may_leave_mount_ns && unshare (CLONE_NEWNS) < 0)
-    urun_set_error (&why, errno, "create a mount namespace");
-  else if ((tree_fd = clone_pending_mount (&why)) >= 0
-           && move_in_place (KIND_REMAP, tree_fd, &why) == 0)
+  if (remap_pending (may_leave_mount_ns, &why) == 0)
     {
       pending.kind = KIND_NONE;
       return;
@@ -617,18 +641,16 @@ urun_selfclone_finish (struct urun_error *err)
   return 0;
 }
 
-/* The in-place kinds in urun: the written mappings moved now, the rest now
- * too with CAP_SYS_ADMIN, else in the container's process (pending). */
+/* The in-place kinds in urun: done now with CAP_SYS_ADMIN, else left to
+ * the container's process (pending). */
 static int
 start_in_place (enum clone_kind kind, int exe_fd, struct urun_error *err)
 {
   cleanup_close int tree_fd = -1;
-  struct stat st;
-  ssize_t len;
 
   if (!urun_selfmove_supported ())
     return urun_set_error (err, EOPNOTSUPP, "the kernel has no prctl PR_SET_MM_MAP");
-  if (urun_selfmove_prepare (exe_fd, err) < 0)
+  if (urun_selfmove_binary_of (exe_fd, &pending.binary, err) < 0 || prepare (err) < 0)
     return -1;
   if (holds_cap_sys_admin ())
     {
@@ -636,12 +658,9 @@ start_in_place (enum clone_kind kind, int exe_fd, struct urun_error *err)
         return -1;
       return move_in_place (kind, tree_fd, err);
     }
-  len = readlink ("/proc/self/exe", pending.path, sizeof pending.path - 1);
-  if (len <= 0 || pending.path[0] != '/' || fstat (exe_fd, &st) < 0)
-    return urun_set_error (err, len < 0 ? errno : ENOENT, "read the link `/proc/self/exe`");
-  pending.path[len] = '\0';
-  pending.dev = st.st_dev;
-  pending.ino = st.st_ino;
+  /* A child finds the binary's mount again by path (clone_pending_mount). */
+  if (kind == KIND_REMAP && pending.binary.path[0] == '\0')
+    return urun_set_error (err, 0, "`/proc/self/exe`: the binary was deleted");
   pending.kind = kind;
   urun_debug ("selfclone: no CAP_SYS_ADMIN here: the %s clone follows in the container's "
               "user namespace", kind_names[kind]);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "utils.h"
 
 /* A binary maps a handful of segments (ELF headers, text, read-only data,
@@ -90,19 +92,51 @@ parse_mapping (const char *line, dev_t dev, ino_t ino, const char *path,
   return true;
 }
 
-static int
-find_mappings (int exe_fd, struct mapping *maps, size_t *n, struct urun_error *err)
+int
+urun_selfmove_binary_of (int exe_fd, struct urun_selfmove_binary *b, struct urun_error *err)
 {
-  cleanup_free char *text = NULL;
-  char path[4096] = "";
   struct stat st;
-  size_t len;
-  ssize_t plen;
+  ssize_t len = readlink ("/proc/self/exe", b->path, sizeof b->path - 1);
 
+  b->path[len > 0 && b->path[0] == '/' ? len : 0] = '\0';
   if (fstat (exe_fd, &st) < 0)
     return urun_set_error (err, errno, "stat `/proc/self/exe`");
-  plen = readlink ("/proc/self/exe", path, sizeof path - 1);
-  path[plen > 0 ? plen : 0] = '\0';
+  /* A binary deleted since it started (an upgrade) reads "PATH (deleted)",
+   * and no path leads to it: none then, the inode still finds its
+   * mappings. */
+  if (st.st_nlink == 0)
+    b->path[0] = '\0';
+  b->dev = st.st_dev;
+  b->ino = st.st_ino;
+  return 0;
+}
+
+/* Append M, a mapping of the binary (SHARED: MAP_SHARED), to MAPS. */
+static int
+add_mapping (struct mapping *maps, size_t *n, const struct mapping *m, bool shared,
+             struct urun_error *err)
+{
+  if (shared)
+    return urun_set_error (err, 0, "%#jx-%#jx of the binary is mapped shared",
+                           (uintmax_t) m->start, (uintmax_t) m->end);
+  if (m->prot != 0 && !(m->prot & PROT_READ))
+    return urun_set_error (err, 0, "%#jx-%#jx of the binary is not readable",
+                           (uintmax_t) m->start, (uintmax_t) m->end);
+  if (*n == MAX_MAPPINGS)
+    return urun_set_error (err, 0, "more than %d mappings of `/proc/self/exe`", MAX_MAPPINGS);
+  maps[(*n)++] = *m;
+  return 0;
+}
+
+/* The mappings of the binary B, from the text of /proc/self/maps: for
+ * kernels before PROCMAP_QUERY. */
+static int
+read_mappings (const struct urun_selfmove_binary *b, struct mapping *maps, size_t *n,
+               struct urun_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+
   if (urun_read_file_at (AT_FDCWD, "/proc/self/maps", &text, &len, err) < 0)
     return -1;
   *n = 0;
@@ -114,93 +148,228 @@ find_mappings (int exe_fd, struct mapping *maps, size_t *n, struct urun_error *e
       next = strchr (line, '\n');
       if (next)
         *next++ = '\0';
-      if (!parse_mapping (line, st.st_dev, st.st_ino, path, &m, &private_))
-        continue;
-      if (!private_)
-        return urun_set_error (err, 0, "`%s` is mapped shared", line);
-      if (*n == MAX_MAPPINGS)
-        return urun_set_error (err, 0, "more than %d mappings of `/proc/self/exe`", MAX_MAPPINGS);
-      if (m.prot != 0 && !(m.prot & PROT_READ))
-        return urun_set_error (err, 0, "`%s` is not readable", line);
-      maps[(*n)++] = m;
+      if (parse_mapping (line, b->dev, b->ino, b->path, &m, &private_)
+          && add_mapping (maps, n, &m, !private_, err) < 0)
+        return -1;
     }
   if (*n == 0)
     return urun_set_error (err, 0, "no mapping of `/proc/self/exe` in `/proc/self/maps`");
   return 0;
 }
 
-/* LEN bytes from FROM to TO, through the kernel when it can: a memcpy in a
- * sanitizer build is checked, and trips on the redzones ASan puts between
- * globals. process_vm_readv(2) on ourselves needs no privilege. */
+/* Where the kernel loaded this program, from its own program headers
+ * (getauxval AT_PHDR), placed by the load bias (AT_PHDR less PT_PHDR's
+ * address; 0 for a binary that is not position-independent): the span of
+ * the file parts of its PT_LOAD segments (the zero-filled rest of the last
+ * one, .bss, is anonymous), which holds every mapping of the binary, and its
+ * PT_GNU_RELRO segment, which ld.so relocated and then made read-only: it
+ * looks like any read-only mapping but holds written pages. elf(5),
+ * getauxval(3) */
+struct layout
+{
+  uintptr_t lo, hi; /* the span of the PT_LOAD file parts, page-aligned */
+  uintptr_t relro_start, relro_end;
+};
+
 static void
-copy_bytes (void *to, const void *from, size_t len)
-{
-  struct iovec local = { .iov_base = to, .iov_len = len };
-  struct iovec remote = { .iov_base = (void *) from, .iov_len = len };
-
-  if (process_vm_readv (getpid (), &local, 1, &remote, 1, 0) == (ssize_t) len)
-    return;
-  memcpy (to, from, len);
-}
-
-/* An anonymous copy of M, moved over it. MAP_POPULATE faults the copy's
- * pages in one go. A gap (PROT_NONE) keeps no content. mremap(2) with
- * MREMAP_FIXED unmaps what was at the target first, atomically. */
-static int
-copy_mapping (const struct mapping *m, struct urun_error *err)
-{
-  size_t len = m->end - m->start;
-  void *copy = mmap (NULL, len, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | (m->prot ? MAP_POPULATE : 0), -1, 0);
-
-  if (copy == MAP_FAILED)
-    return urun_set_error (err, errno, "map %zu bytes", len);
-  if (m->prot)
-    copy_bytes (copy, (const void *) m->start, len);
-  if (mprotect (copy, len, m->prot) < 0
-      || mremap (copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *) m->start) == MAP_FAILED)
-    {
-      int saved = errno;
-      munmap (copy, len);
-      return urun_set_error (err, saved, "move the copy of %#jx-%#jx", (uintmax_t) m->start,
-                             (uintmax_t) m->end);
-    }
-  return 0;
-}
-
-/* M again from FD, the same file through another mount: the same pages. */
-static int
-remap_mapping (const struct mapping *m, int fd, struct urun_error *err)
-{
-  if (mmap ((void *) m->start, m->end - m->start, m->prot, MAP_PRIVATE | MAP_FIXED, fd,
-            m->offset) == MAP_FAILED)
-    return urun_set_error (err, errno, "map %#jx-%#jx again from the clone", (uintmax_t) m->start,
-                           (uintmax_t) m->end);
-  return 0;
-}
-
-/* The program's PT_GNU_RELRO segment, which ld.so relocated and then made
- * read-only: it looks like any read-only mapping in /proc/self/maps but
- * holds written pages. From our own program headers (getauxval AT_PHDR),
- * placed by the load bias (AT_PHDR less PT_PHDR's address; 0 for a binary
- * that is not position-independent). elf(5), getauxval(3) */
-static void
-relro_range (uintptr_t *start, uintptr_t *end)
+own_layout (struct layout *l)
 {
   const ElfW (Phdr) *ph = (const void *) getauxval (AT_PHDR);
   size_t n = getauxval (AT_PHNUM);
-  uintptr_t bias = 0;
+  uintptr_t bias = 0, page = (uintptr_t) sysconf (_SC_PAGESIZE);
 
-  *start = *end = 0;
+  *l = (struct layout){ .lo = UINTPTR_MAX };
   for (size_t i = 0; ph && i < n; i++)
     if (ph[i].p_type == PT_PHDR)
       bias = (uintptr_t) ph - ph[i].p_vaddr;
   for (size_t i = 0; ph && i < n; i++)
-    if (ph[i].p_type == PT_GNU_RELRO)
+    {
+      uintptr_t start = bias + ph[i].p_vaddr;
+
+      if (ph[i].p_type == PT_LOAD)
+        {
+          uintptr_t end = start + ph[i].p_filesz;
+
+          l->lo = start < l->lo ? start & ~(page - 1) : l->lo;
+          l->hi = end > l->hi ? (end + page - 1) & ~(page - 1) : l->hi;
+        }
+      else if (ph[i].p_type == PT_GNU_RELRO)
+        {
+          l->relro_start = start;
+          l->relro_end = start + ph[i].p_memsz;
+        }
+    }
+  if (l->lo > l->hi)
+    l->lo = l->hi = 0;
+}
+
+/* struct procmap_query of <linux/fs.h> (Linux 6.11; Debian bookworm's
+ * headers predate it): an ioctl(2) on an open /proc/PID/maps that returns
+ * one mapping, with no text for the kernel to make or for us to parse. */
+struct procmap_query
+{
+  uint64_t size, query_flags, query_addr;
+  uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+  uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+  uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR ('f', 17, struct procmap_query)
+#define PROCMAP_QUERY_VMA_READABLE 0x01
+#define PROCMAP_QUERY_VMA_WRITABLE 0x02
+#define PROCMAP_QUERY_VMA_EXECUTABLE 0x04
+#define PROCMAP_QUERY_VMA_SHARED 0x08
+#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
+#define PROCMAP_QUERY_FILE_BACKED_VMA 0x20
+
+/* The file mappings inside the program's span L, by PROCMAP_QUERY: 1 when
+ * found, 0 when the kernel has no such ioctl (ENOTTY), < 0 on error. They
+ * are all the binary's (the kernel maps the span from it, gaps included),
+ * which the first, the ELF header that AT_PHDR points into, vouches for:
+ * every other one must be of its device and inode. Comparing with
+ * /proc/self/exe would not do on overlayfs, whose mappings are of the
+ * lower inode. */
+static int
+query_mappings (const struct layout *l, struct mapping *maps, size_t *n, struct urun_error *err)
+{
+  cleanup_close int fd = open ("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  struct procmap_query first = { 0 };
+  struct mapping m;
+
+  if (fd < 0)
+    return urun_set_error (err, errno, "open `/proc/self/maps`");
+  *n = 0;
+  for (uintptr_t addr = l->lo; addr < l->hi;)
+    {
+      struct procmap_query q = {
+        .size = sizeof q,
+        .query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_FILE_BACKED_VMA,
+        .query_addr = addr,
+      };
+
+      if (ioctl (fd, PROCMAP_QUERY, &q) < 0)
+        {
+          if (errno == ENOTTY && *n == 0)
+            return 0;
+          if (errno == ENOENT)
+            break;
+          return urun_set_error (err, errno, "`/proc/self/maps`: query the mapping at %#jx",
+                                 (uintmax_t) addr);
+        }
+      if (q.vma_start >= l->hi)
+        break;
+      if (*n == 0)
+        first = q;
+      if (q.inode != first.inode || q.dev_major != first.dev_major
+          || q.dev_minor != first.dev_minor)
+        return urun_set_error (err, 0, "%#jx-%#jx, in the program's span, maps another file",
+                               (uintmax_t) q.vma_start, (uintmax_t) q.vma_end);
+      m = (struct mapping){
+        .start = q.vma_start, .end = q.vma_end, .offset = (off_t) q.vma_offset,
+        .prot = (q.vma_flags & PROCMAP_QUERY_VMA_READABLE ? PROT_READ : 0)
+                | (q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE ? PROT_WRITE : 0)
+                | (q.vma_flags & PROCMAP_QUERY_VMA_EXECUTABLE ? PROT_EXEC : 0),
+      };
+      if (add_mapping (maps, n, &m, q.vma_flags & PROCMAP_QUERY_VMA_SHARED, err) < 0)
+        return -1;
+      addr = q.vma_end;
+    }
+  if (*n == 0)
+    return urun_set_error (err, 0, "no mapping of `/proc/self/exe` in `/proc/self/maps`");
+  return 1;
+}
+
+/* The readable parts of the N mappings M into COPY, which stands for the
+ * span from M[0]'s start: through the kernel when it can, in one call, as a
+ * memcpy in a sanitizer build is checked, and trips on the redzones ASan
+ * puts between globals. process_vm_readv(2) on ourselves needs no
+ * privilege. A gap (PROT_NONE) keeps no content, and cannot be read. */
+static void
+copy_contents (char *copy, const struct mapping *m, size_t n)
+{
+  struct iovec local[MAX_MAPPINGS], remote[MAX_MAPPINGS];
+  size_t parts = 0, total = 0;
+
+  for (size_t i = 0; i < n; i++)
+    if (m[i].prot != 0)
       {
-        *start = bias + ph[i].p_vaddr;
-        *end = *start + ph[i].p_memsz;
+        size_t len = m[i].end - m[i].start;
+
+        local[parts] = (struct iovec){ copy + (m[i].start - m[0].start), len };
+        remote[parts++] = (struct iovec){ (void *) m[i].start, len };
+        total += len;
       }
+  if (process_vm_readv (getpid (), local, parts, remote, parts, 0) == (ssize_t) total)
+    return;
+  for (size_t i = 0; i < parts; i++)
+    memcpy (local[i].iov_base, remote[i].iov_base, local[i].iov_len);
+}
+
+/* Anonymous copies of the N adjacent mappings M, made as one and moved
+ * over them by one mremap(2), which with MREMAP_FIXED unmaps what was
+ * there first, atomically. MAP_POPULATE faults the copy's pages in one
+ * go. A single mapping gets its protection before the move: it may be the
+ * code running now. Several (none executable: copy_mappings) get theirs
+ * after, as mremap(2) moves one mapping only and mprotect(2) would split
+ * the copy. */
+static int
+copy_adjacent (const struct mapping *m, size_t n, struct urun_error *err)
+{
+  size_t len = m[n - 1].end - m[0].start;
+  char *copy = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                     -1, 0);
+
+  if (copy == MAP_FAILED)
+    return urun_set_error (err, errno, "map %zu bytes", len);
+  copy_contents (copy, m, n);
+  if ((n == 1 && mprotect (copy, len, m[0].prot) < 0)
+      || mremap (copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *) m[0].start) == MAP_FAILED)
+    {
+      int saved = errno;
+      munmap (copy, len);
+      return urun_set_error (err, saved, "move the copy of %#jx-%#jx", (uintmax_t) m[0].start,
+                             (uintmax_t) m[n - 1].end);
+    }
+  for (size_t i = 0; n > 1 && i < n; i++)
+    if (m[i].prot != (PROT_READ | PROT_WRITE)
+        && mprotect ((void *) m[i].start, m[i].end - m[i].start, m[i].prot) < 0)
+      return urun_set_error (err, errno, "protect the copy of %#jx-%#jx", (uintmax_t) m[i].start,
+                             (uintmax_t) m[i].end);
+  return 0;
+}
+
+/* Two mappings whose copies can be made as one. */
+static bool
+joinable (const struct mapping *a, const struct mapping *b)
+{
+  return a->end == b->start && !(a->prot & PROT_EXEC) && !(b->prot & PROT_EXEC);
+}
+
+/* The N mappings M (in address order) as anonymous copies, one run of
+ * joinable ones at a time: RELRO and data are one. */
+static int
+copy_mappings (const struct mapping *m, size_t n, struct urun_error *err)
+{
+  for (size_t i = 0, run; i < n; i += run)
+    {
+      for (run = 1; i + run < n && joinable (&m[i + run - 1], &m[i + run]); run++)
+        ;
+      if (copy_adjacent (m + i, run, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* M again from FD, the same file through another mount: the same pages.
+ * MAP_POPULATE maps them all now, while urun waits for newuidmap, rather
+ * than one fault at a time afterwards (bench/selfclone.sh: 0.05 ms). */
+static int
+remap_mapping (const struct mapping *m, int fd, struct urun_error *err)
+{
+  if (mmap ((void *) m->start, m->end - m->start, m->prot,
+            MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, m->offset) == MAP_FAILED)
+    return urun_set_error (err, errno, "map %#jx-%#jx again from the clone", (uintmax_t) m->start,
+                           (uintmax_t) m->end);
+  return 0;
 }
 
 /* Fields 26-28 (startcode, endcode, startstack) and 45-51 (start_data ...
@@ -209,14 +378,21 @@ relro_range (uintptr_t *start, uintptr_t *end)
 static int
 read_mm_fields (struct prctl_mm_map *map, struct urun_error *err)
 {
-  cleanup_free char *text = NULL;
+  /* 52 numbers of at most 20 digits and a command name of at most 64
+   * bytes; on the stack, as a fresh child would fault in a heap page. */
+  char text[2048];
   unsigned long long field[52] = { 0 };
-  size_t len;
+  cleanup_close int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  ssize_t len;
   char *p, *save = NULL;
   int i = 3;
 
-  if (urun_read_file_at (AT_FDCWD, "/proc/self/stat", &text, &len, err) < 0)
-    return -1;
+  if (fd < 0)
+    return urun_set_error (err, errno, "open `/proc/self/stat`");
+  len = read (fd, text, sizeof text - 1);
+  if (len < 0)
+    return urun_set_error (err, errno, "read `/proc/self/stat`");
+  text[len] = '\0';
   p = strrchr (text, ')');
   if (p == NULL)
     return urun_set_error (err, 0, "`/proc/self/stat`: no command name");
@@ -242,26 +418,43 @@ static struct
   struct prctl_mm_map mm; /* all but the break, which malloc moves */
 } moved;
 
-int
-urun_selfmove_prepare (int exe_fd, struct urun_error *err)
+/* Test only: URUN_TEST_MAPS_TEXT=1 reads the text of /proc/self/maps, as
+ * on kernels before PROCMAP_QUERY (tests/integration/selfclone.bats). */
+static bool
+maps_text_forced (void)
 {
-  struct mapping maps[MAX_MAPPINGS];
-  uintptr_t relro_start, relro_end;
-  size_t n = 0;
+  const char *v = getenv ("URUN_TEST_MAPS_TEXT");
 
-  if (read_mm_fields (&moved.mm, err) < 0 || find_mappings (exe_fd, maps, &n, err) < 0)
+  return v && strcmp (v, "1") == 0;
+}
+
+int
+urun_selfmove_prepare (const struct urun_selfmove_binary *b, struct urun_error *err)
+{
+  struct mapping maps[MAX_MAPPINGS], written[MAX_MAPPINGS];
+  struct layout l;
+  size_t n = 0, n_written = 0;
+  int found;
+
+  own_layout (&l);
+  found = maps_text_forced () ? 0 : query_mappings (&l, maps, &n, err);
+  if (found < 0 || (found == 0 && read_mappings (b, maps, &n, err) < 0)
+      || read_mm_fields (&moved.mm, err) < 0)
     return -1;
-  relro_range (&relro_start, &relro_end);
+  urun_debug ("selfmove: %zu mappings of the binary, from %s", n,
+              found ? "PROCMAP_QUERY" : "the text of /proc/self/maps");
   moved.n = 0;
   for (size_t i = 0; i < n; i++)
     {
       const struct mapping *m = &maps[i];
 
-      if (!(m->prot & PROT_WRITE) && !(m->start < relro_end && relro_start < m->end))
+      if (!(m->prot & PROT_WRITE) && !(m->start < l.relro_end && l.relro_start < m->end))
         moved.maps[moved.n++] = *m;
-      else if (copy_mapping (m, err) < 0)
-        return -1;
+      else
+        written[n_written++] = *m;
     }
+  if (copy_mappings (written, n_written, err) < 0)
+    return -1;
   moved.prepared = true;
   return 0;
 }
@@ -274,9 +467,10 @@ urun_selfmove_finish (int clone_fd, int exe_link_fd, struct urun_error *err)
   if (!moved.prepared)
     return urun_set_error (err, EINVAL, "point `/proc/self/exe` elsewhere: the mappings were "
                            "not prepared");
-  for (size_t i = 0; i < moved.n; i++)
-    if ((clone_fd < 0 ? copy_mapping (&moved.maps[i], err)
-                      : remap_mapping (&moved.maps[i], clone_fd, err)) < 0)
+  if (clone_fd < 0 && copy_mappings (moved.maps, moved.n, err) < 0)
+    return -1;
+  for (size_t i = 0; clone_fd >= 0 && i < moved.n; i++)
+    if (remap_mapping (&moved.maps[i], clone_fd, err) < 0)
       return -1;
   /* The break moves with malloc; sbrk(0) only reads glibc's copy of it. */
   map.brk = (uintptr_t) sbrk (0);

@@ -4,19 +4,34 @@
 #ifndef URUN_SELFMOVE_H
 #define URUN_SELFMOVE_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
 /* The kernel has PR_SET_MM_MAP (CONFIG_CHECKPOINT_RESTORE). */
 bool urun_selfmove_supported (void);
 
-/* In urun, before any fork: copy the mappings of the binary EXE_FD
- * (/proc/self/exe) that the loader wrote (data, RELRO: a new mapping would
- * lose their pages) into anonymous memory at the same address, and
- * remember the others and the mm fields for urun_selfmove_finish. No
- * privilege needed. Single-threaded callers only. */
-int urun_selfmove_prepare (int exe_fd, struct urun_error *err);
+/* The running binary as /proc/self/maps names it: device, inode and path
+ * (overlayfs shows the upper path but the lower inode). */
+struct urun_selfmove_binary
+{
+  dev_t dev;
+  ino_t ino;
+  char path[PATH_MAX];
+};
+
+/* Fill B from EXE_FD, /proc/self/exe opened (O_PATH will do), and the
+ * link's target (an empty path when the binary was deleted). */
+int urun_selfmove_binary_of (int exe_fd, struct urun_selfmove_binary *b, struct urun_error *err);
+
+/* In urun, before any fork: copy the mappings of the
+ * binary B that the loader wrote (data, RELRO: a new mapping would lose
+ * their pages) into anonymous memory at the same address, and remember the
+ * others and the mm fields for urun_selfmove_finish. No privilege needed.
+ * Single-threaded callers only. */
+int urun_selfmove_prepare (const struct urun_selfmove_binary *b, struct urun_error *err);
 
 /* After urun_selfmove_prepare, in this process or a fork of it: map the
  * remembered mappings again from CLONE_FD (the same file opened through

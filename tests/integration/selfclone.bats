@@ -60,7 +60,7 @@ setup_selfclone() {
 # Put the pristine binary back after an attack that worked.
 restore_binary() {
 	[ -n "${BIN_DIR:-}" ] && [ -n "${ORIG_URUN:-}" ] || return 0
-	if [ "$(sha256sum <"$BIN_DIR/urun")" != "$BIN_SUM" ]; then
+	if [ ! -e "$BIN_DIR/urun" ] || [ "$(sha256sum <"$BIN_DIR/urun")" != "$BIN_SUM" ]; then
 		cp "$ORIG_URUN" "$BIN_DIR/urun"
 	fi
 }
@@ -278,6 +278,59 @@ binary_changed() {
 	attack "" anon "write refused EPERM"
 	grep -q "selfclone: no remap clone (.*); falling back to anon" <<<"$CREATE_STDERR"
 	binary_unchanged
+}
+
+# The mappings of the binary come from PROCMAP_QUERY (Linux 6.11+), else
+# from the text of /proc/self/maps, which URUN_TEST_MAPS_TEXT=1 forces.
+@test "selfclone: [root] auto: the mappings are found by PROCMAP_QUERY" {
+	setup_selfclone
+	attack "" remap "write refused EROFS"
+	grep -q "selfmove: [0-9]* mappings of the binary, from PROCMAP_QUERY" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+@test "selfclone: [root] without PROCMAP_QUERY the text of /proc/self/maps serves, the attack fails" {
+	setup_selfclone
+	URUN_TEST_MAPS_TEXT=1 attack "" remap "write refused EROFS"
+	grep -q "selfmove: [0-9]* mappings of the binary, from the text of /proc/self/maps" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+@test "selfclone: [rootless] without PROCMAP_QUERY the text of /proc/self/maps serves, the attack fails" {
+	setup_selfclone --rootless
+	URUN_TEST_MAPS_TEXT=1 attack "" remap "write refused EROFS"
+	grep -q "selfmove: [0-9]* mappings of the binary, from the text of /proc/self/maps" <<<"$CREATE_STDERR"
+	binary_unchanged
+}
+
+# A binary deleted while it runs, as a package upgrade leaves it:
+# /proc/self/exe reads "PATH (deleted)".  urun as root clones the mount
+# through its open binary; a rootless container's process would have to find
+# the binary by path (it clones in its own mount namespace), so it copies
+# the code instead.  The runtime is started through an fd of the deleted
+# file.
+run_deleted_binary() {
+	local -a as=()
+	[ "$URUN_MODE" = rootless ] && as=(as_rootless)
+	run --separate-stderr "${as[@]}" bash -c \
+		'exec 7<"$1" && rm -- "$1" && exec /proc/self/fd/7 --debug --root "$2" run "$3"' \
+		sh "$URUN" "$ROOT" "$CID"
+	echo "status=$status stderr: $stderr" >&2
+	[ "$status" -eq 0 ]
+	[ ! -e "$URUN" ]
+	grep -q "selfclone: running from the $1 clone" <<<"$stderr"
+	check_nothing_left "$CID"
+}
+
+@test "selfclone: [root] a binary deleted while it runs is still remapped" {
+	setup_selfclone
+	run_deleted_binary remap
+}
+
+@test "selfclone: [rootless] a binary deleted while it runs falls back to anon" {
+	setup_selfclone --rootless
+	run_deleted_binary anon
+	grep -q "selfclone: no remap clone (\`/proc/self/exe\`: the binary was deleted); falling back to anon" <<<"$stderr"
 }
 
 # The CVE-2019-5736 exploit's own way in: the container's command is
