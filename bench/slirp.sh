@@ -1,7 +1,7 @@
 #!/bin/bash
 # slirp.sh: urun-slirp against slirp4netns, side by side in one run.
 #
-#   bench/slirp.sh [-t SECONDS] [-n RUNS] [-m "MTU..."] [-F] [URUN_SLIRP]
+#   bench/slirp.sh [-t SECONDS] [-n RUNS] [-m "MTU..."] [-F] [-P] [URUN_SLIRP]
 #
 # For each MTU (default 1500 and 65520) and each helper, iperf3 measures
 #   ns->host  a client in the namespace sends to a server on the host's
@@ -15,7 +15,13 @@
 # As root, every process of a run (helper, iperf3 on both sides) runs
 # SCHED_FIFO priority 1 so that other load on the machine does not decide
 # the result (a 2-core machine shared with builds swings by 3x otherwise);
-# -F turns that off.  RT throttling (sched_rt_runtime_us) keeps the
+# -F turns that off.  -P pins the helper to CPU 1 and everything else
+# (both iperf3 ends) to CPU 0: the helper then has a core of its own, as
+# beside a container's workload on a larger host, and the result depends on
+# the helper's cost per byte rather than on how the scheduler packs three
+# busy processes onto 2 cores.  -P runs without SCHED_FIFO: two FIFO
+# processes of one priority on one CPU starve each other (the iperf3 client
+# never yields to the server).  RT throttling (sched_rt_runtime_us) keeps the
 # machine responsive; nothing here spins.  Prints a markdown table; a ratio
 # above 1 is urun-slirp ahead (more throughput, less CPU per GB).
 #
@@ -31,22 +37,34 @@ DURATION=5
 RUNS=3
 MTUS="1500 65520"
 RT=0
+PIN=0
 [ "$EUID" -eq 0 ] && command -v chrt >/dev/null && RT=1
 ARGS=("$@")
-while getopts "t:n:m:F" opt; do
+while getopts "t:n:m:FP" opt; do
 	case $opt in
 	t) DURATION=$OPTARG ;;
 	n) RUNS=$OPTARG ;;
 	m) MTUS=$OPTARG ;;
 	F) RT=0 ;;
+	P) PIN=1 RT=0 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-# Everything started from here inherits the policy.
+# Everything started from here inherits the policy and the CPU (-P: CPU 0;
+# run_one moves the helper to CPU 1).
+if [ "$PIN" = 1 ] && [ -z "${URUN_SLIRP_BENCH_PIN:-}" ]; then
+	if [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; then
+		echo "slirp.sh: -P needs 2 CPUs and taskset" >&2
+		exit 1
+	fi
+	exec env URUN_SLIRP_BENCH_PIN=1 taskset -c 0 "$0" "${ARGS[@]}"
+fi
 if [ "$RT" = 1 ] && [ -z "${URUN_SLIRP_BENCH_RT:-}" ]; then
 	exec env URUN_SLIRP_BENCH_RT=1 chrt -f 1 "$0" "${ARGS[@]}"
 fi
+PIN_HELPER=()
+[ "$PIN" = 1 ] && PIN_HELPER=(taskset -c 1)
 URUN_SLIRP=$(realpath "${1:-$REPO/build/helpers/urun-slirp/urun-slirp}")
 SLIRP4NETNS=$(command -v slirp4netns || true)
 
@@ -109,7 +127,7 @@ run_one() {
 	wait_for sh -c '[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]' sh "$ns"
 	# shellcheck disable=SC2206
 	[ "$helper" = "$URUN_SLIRP" ] && extra=(${URUN_SLIRP_ARGS:-})
-	${PIN_HELPER:-} "$helper" --configure --mtu "$mtu" --api-socket "$api_sock" "${extra[@]}" "$ns" tap0 \
+	"${PIN_HELPER[@]}" "$helper" --configure --mtu "$mtu" --api-socket "$api_sock" "${extra[@]}" "$ns" tap0 \
 		>"$WORK/helper.log" 2>&1 &
 	slirp=$!
 	PIDS+=("$slirp")
@@ -145,7 +163,7 @@ median() {
 
 echo "urun-slirp:  $("$URUN_SLIRP" --version | head -1) ($URUN_SLIRP)" >&2
 echo "slirp4netns: $("$SLIRP4NETNS" --version | head -1)" >&2
-echo "$RUNS runs of ${DURATION}s each, interleaved; medians$([ "$RT" = 1 ] && echo "; SCHED_FIFO 1")" >&2
+echo "$RUNS runs of ${DURATION}s each, interleaved; medians$([ "$RT" = 1 ] && echo "; SCHED_FIFO 1")$([ "$PIN" = 1 ] && echo "; helper on CPU 1, iperf3 on CPU 0")" >&2
 
 declare -A GBITS CPUGB
 for mtu in $MTUS; do

@@ -21,8 +21,10 @@ cd "$REPO"
 RESULTS=$(mktemp /tmp/urun-results.XXXXXX)
 trap 'rm -f -- "$RESULTS"' EXIT
 
+# Each section's header carries the seconds since the start, so a CI log
+# shows where the time goes.
 section() {
-	printf '\n=== %s\n' "$*"
+	printf '\n=== %s (at %d s)\n' "$*" "$SECONDS"
 }
 
 record() {
@@ -61,6 +63,8 @@ tap_to_results() {
 		line = $0
 		ok = (line !~ /^not /)
 		sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(- )?/, "", line)
+		sub(/ in [0-9]+ms( |$)/, " ", line)   # bats --timing
+		sub(/[ \t]+$/, "", line)
 		directive = ""
 		if (match(line, /[ \t]#[ \t]*([Ss][Kk][Ii][Pp]|[Tt][Oo][Dd][Oo])/)) {
 			directive = substr(line, RSTART)
@@ -138,7 +142,7 @@ bats_suite() {
 		done
 	fi
 	tap=$(mktemp /tmp/urun-bats.XXXXXX)
-	env "$@" bats --tap "${files[@]}" | tee "$tap" || rc=$?
+	env "$@" bats --tap --timing "${files[@]}" | tee "$tap" || rc=$?
 	tap_to_results "$prefix" <"$tap" >>"$RESULTS"
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$tap"; then
 		record "FAIL ${prefix}bats exited with status $rc"
