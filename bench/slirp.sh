@@ -51,18 +51,22 @@ while getopts "t:n:m:FP" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-# Everything started from here inherits the policy and the CPU (-P: CPU 0;
-# run_one moves the helper to CPU 1).
-if [ "$PIN" = 1 ] && [ -z "${URUN_SLIRP_BENCH_PIN:-}" ]; then
-	if [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; then
-		echo "slirp.sh: -P needs 2 CPUs and taskset" >&2
-		exit 1
-	fi
-	exec env URUN_SLIRP_BENCH_PIN=1 taskset -c 0 "$0" "${ARGS[@]}"
+# reexec_once MARKER COMMAND...: run this script again under COMMAND,
+# once (MARKER set in the environment says it happened).  Everything started
+# from here inherits the policy and the CPU (-P: CPU 0; run_one moves the
+# helper to CPU 1).
+reexec_once() {
+	local marker=$1
+	shift
+	[ -n "${!marker:-}" ] || exec env "$marker=1" "$@" "$0" "${ARGS[@]}"
+}
+# Not nproc: it counts the CPUs of our affinity, one after the re-exec.
+if [ "$PIN" = 1 ] && ! taskset -c 0,1 true 2>/dev/null; then
+	echo "slirp.sh: -P needs CPUs 0 and 1 and taskset" >&2
+	exit 1
 fi
-if [ "$RT" = 1 ] && [ -z "${URUN_SLIRP_BENCH_RT:-}" ]; then
-	exec env URUN_SLIRP_BENCH_RT=1 chrt -f 1 "$0" "${ARGS[@]}"
-fi
+[ "$PIN" = 1 ] && reexec_once URUN_SLIRP_BENCH_PIN taskset -c 0
+[ "$RT" = 1 ] && reexec_once URUN_SLIRP_BENCH_RT chrt -f 1
 PIN_HELPER=()
 [ "$PIN" = 1 ] && PIN_HELPER=(taskset -c 1)
 URUN_SLIRP=$(realpath "${1:-$REPO/build/helpers/urun-slirp/urun-slirp}")

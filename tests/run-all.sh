@@ -63,14 +63,13 @@ tap_to_results() {
 		line = $0
 		ok = (line !~ /^not /)
 		sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(- )?/, "", line)
-		sub(/ in [0-9]+ms( |$)/, " ", line)   # bats --timing
-		sub(/[ \t]+$/, "", line)
 		directive = ""
 		if (match(line, /[ \t]#[ \t]*([Ss][Kk][Ii][Pp]|[Tt][Oo][Dd][Oo])/)) {
 			directive = substr(line, RSTART)
 			line = substr(line, 1, RSTART - 1)
 			sub(/^[ \t]*#[ \t]*/, "", directive)
 		}
+		sub(/ in [0-9]+ms$/, "", line)   # the duration bats --timing appends
 		testname = (name != "" ? name ": " : "") line
 		counted++
 		if (directive != "") {
