@@ -1,13 +1,13 @@
 /* frame.c: frames between the tap and libslirp.  With the virtio-net header
    (--offload, the default) the namespace's kernel sends TCP super-frames of
-   up to 64 KiB with a partial checksum, which we complete; libslirp, told
-   an MTU of 65520, answers with 64 KiB segments once we raise the MSS the
-   namespace offers in its SYNs, and we hand those to the tap as GSO frames
-   for its kernel to split.  One read or write then carries up to 44
-   frames' worth of a 1500-byte MTU.  Frames we write are marked "checksum
-   partial" so the namespace's kernel trusts libslirp's checksum instead of
-   verifying it again.  virtio-v1.2 §5.1.6 (struct virtio_net_hdr),
-   Documentation/networking/tuntap.rst. */
+   up to 64 KiB with a partial checksum, which we complete; libslirp sends
+   segments of up to 32 KiB (urun_frame_slirp_tcp_mtu() says why not more),
+   which we merge per flow into frames of up to 64 KiB and hand to the tap
+   as GSO frames for its kernel to split.  One read or write then carries up
+   to 44 frames' worth of a 1500-byte MTU.  Frames we write are marked
+   "checksum partial" so the namespace's kernel trusts libslirp's checksum
+   instead of verifying it again.  virtio-v1.2 §5.1.6 (struct
+   virtio_net_hdr), Documentation/networking/tuntap.rst. */
 #define _GNU_SOURCE
 #include "frame.h"
 
@@ -27,15 +27,13 @@
 #define TCPOPT_MSS 2
 #define IPV4_MF 0x2000
 
-/* The largest MSS we let libslirp's SYNs offer the namespace.  libslirp
-   has no window scaling, so its receive window is at most 65535 bytes: at a
-   jumbo MTU the namespace would send one 64 KiB segment and wait for its
-   ACK.  Two segments per window keep both sides busy at once (measured at
-   MTU 65520: 6.6 -> 8.2 Gbit/s namespace -> host; bench/slirp.sh).  The
-   other way the namespace's own window pacing decides, so its offer to
-   libslirp is left as it is. */
-#define NAMESPACE_MSS_MAX 32000
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_ACK 0x10
+#define IP_PACKET_MAX 65535
+#define IPV4_TCP_HDRS 40
 
+/* libslirp (4.7) has no TCP window scaling: it advertises at most 65535. */
+#define SLIRP_WINDOW_MAX 65535
 /* Where the layers of an IPv4/IPv6 frame start. */
 struct layers
 {
@@ -50,6 +48,12 @@ static uint16_t
 get16 (const uint8_t *p)
 {
   return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32 (const uint8_t *p)
+{
+  return (uint32_t) get16 (p) << 16 | get16 (p + 2);
 }
 
 static void
@@ -191,9 +195,11 @@ find_mss (uint8_t *tcp, size_t doff)
 }
 
 /* A SYN from the namespace offers MSS = its MTU - 40 (IPv4) or - 60 (IPv6);
-   offer libslirp the MSS of its own, larger MTU instead, so it sends 64 KiB
-   segments that we write as GSO frames.  Smaller offers (an MSS clamp) are
-   left alone.  IS_CSUM_PENDING: the checksum is computed afterwards. */
+   offer libslirp the MSS of its own, larger MTU instead, so it sends
+   segments as large as it does (libslirp reads the offer only on
+   connections it opens, the forwarded ones) that we write as GSO frames.
+   Smaller offers (an MSS clamp) are left alone.  IS_CSUM_PENDING: the
+   checksum is computed afterwards. */
 static void
 raise_mss (const struct urun_frame_io *io, uint8_t *f,
             const struct layers *l, bool is_csum_pending)
@@ -322,7 +328,6 @@ write_partial (const struct urun_frame_io *io, const uint8_t *f, size_t len,
   size_t l4_hlen = is_tcp ? (size_t) (f[l->l4_off + 12] >> 4) * 4 : 8;
   size_t hlen = l->l4_off + l4_hlen;
   size_t field = l->l4_off + (is_tcp ? 16 : 6);
-  uint8_t *opt;
   uint16_t sum;
   struct iovec iov[3] = { { &h, sizeof h }, { hdr, hlen },
                           { (void *) (f + hlen), len - hlen } };
@@ -335,9 +340,6 @@ write_partial (const struct urun_frame_io *io, const uint8_t *f, size_t len,
       return writev (io->tapfd, plain, 2);
     }
   memcpy (hdr, f, hlen);
-  if (is_tcp && (opt = find_mss (hdr + l->l4_off, l4_hlen)) != NULL
-      && get16 (opt) > NAMESPACE_MSS_MAX)
-    put16 (opt, NAMESPACE_MSS_MAX); /* the checksum is redone below */
   sum = pseudo_header_sum (f, l);
   memcpy (hdr + field, &sum, 2);
   h.csum_start = (uint16_t) l->l4_off;
@@ -352,23 +354,182 @@ write_partial (const struct urun_frame_io *io, const uint8_t *f, size_t len,
   return writev (io->tapfd, iov, 3);
 }
 
-ssize_t
-urun_frame_to_tap (const struct urun_frame_io *io, const uint8_t *f,
-                   size_t len)
+/* libslirp's TCP and the MTU it is told (SlirpConfig.if_mtu), as of
+   libslirp 4.7 (tcp_input.c, tcp_output.c):
+   - its segments are if_mtu - 40 bytes (IPv4; - 60 for IPv6), capped at
+     32768 (TCP_MAXSEG_MAX), whatever MSS the namespace offers on the
+     connections it opens: their SYN waits for the connect() to the host,
+     and its options are not read when tcp_input() resumes it;
+   - it has no window scaling, so its window is at most 65535 bytes;
+   - once its buffer for the host socket drains, it sends a window update
+     only if the window grew by two segments (adv >= 2 * t_maxseg).
+   The namespace's kernel stops sending when less than one of its segments
+   (G bytes) fits the window, so the window grows by at most 65535 - G: with
+   32 KiB segments the update never comes, and the namespace waits for its
+   persist timer, 200 ms, each time the host side falls behind (96% of a
+   namespace -> host iperf3 run at MTU 65520, slirp4netns alike).  So the
+   segment size M keeps 2 M <= 65535 - G.  At a small MTU (G = 1460) that
+   is two segments of up to 32037 bytes per window; when G would be larger
+   than M (the namespace's MSS is then M, libslirp's offer) three segments
+   of 21831 bytes fill the window.  Either way a window's segments fit one
+   IP packet (k M + 40 <= 65535), for urun_frame_to_tap() to merge. */
+unsigned int
+urun_frame_slirp_tcp_mtu (const struct urun_frame_io *io)
+{
+  unsigned int g = io->tap_mtu - IPV4_TCP_HDRS;
+  unsigned int two = (SLIRP_WINDOW_MAX - g) / 2;
+  unsigned int m;
+
+  if (two > (IP_PACKET_MAX - IPV4_TCP_HDRS) / 2)
+    two = (IP_PACKET_MAX - IPV4_TCP_HDRS) / 2;
+  m = g <= two ? two : (IP_PACKET_MAX - IPV4_TCP_HDRS) / 3;
+  return m + IPV4_TCP_HDRS < io->slirp_mtu ? m + IPV4_TCP_HDRS
+                                           : io->slirp_mtu;
+}
+
+/* The bytes of IP header that must match for two packets to be one: all
+   but the lengths, the IPv4 identification and its checksum. */
+static bool
+ip_headers_match (const uint8_t *a, const uint8_t *b, const struct layers *l)
+{
+  const uint8_t *x = a + ETH_HLEN, *y = b + ETH_HLEN;
+
+  if (l->is_ipv6)
+    return memcmp (x, y, 4) == 0 && memcmp (x + 6, y + 6, 34) == 0;
+  return memcmp (x, y, 2) == 0 && memcmp (x + 6, y + 6, 4) == 0
+         && memcmp (x + 12, y + 12, 8) == 0;
+}
+
+/* A TCP segment that may be held and merged: data, no flag but ACK and
+   PSH, an option-less IPv4 header or a plain IPv6 one. */
+static bool
+is_mergeable (const uint8_t *f, const struct layers *l)
+{
+  const uint8_t *tcp = f + l->l4_off;
+  size_t doff = (size_t) (tcp[12] >> 4) * 4;
+
+  return l->proto == PROTO_TCP && !l->is_fragment
+         && (l->is_ipv6 || l->l4_off == ETH_HLEN + 20)
+         && (tcp[13] | TCP_FLAG_PSH) == (TCP_FLAG_ACK | TCP_FLAG_PSH)
+         && doff >= 20 && l->l4_off + doff < l->ip_end;
+}
+
+/* Whether segment F (layers L, mergeable) continues the held one
+   (layers H): the same link and IP headers, ports, ACK, window and
+   options, the next sequence number, no PSH ending the held one (as
+   GRO, net/ipv4/tcp_offload.c), and one IP packet for both. */
+static bool
+continues_held (const struct urun_frame_io *io, const uint8_t *f,
+                const struct layers *l, const struct layers *h)
+{
+  const uint8_t *held = io->held, *a = held + h->l4_off, *b = f + l->l4_off;
+  size_t doff = (size_t) (a[12] >> 4) * 4;
+  size_t held_seg = h->ip_end - h->l4_off - doff;
+  size_t merged = h->ip_end - ETH_HLEN - (h->is_ipv6 ? 40 : 0)
+                  + (l->ip_end - l->l4_off - doff);
+
+  return l->is_ipv6 == h->is_ipv6 && !(a[13] & TCP_FLAG_PSH)
+         && merged <= IP_PACKET_MAX && memcmp (held, f, ETH_HLEN) == 0
+         && ip_headers_match (held, f, h) && memcmp (a, b, 4) == 0
+         && get32 (b + 4) == get32 (a + 4) + (uint32_t) held_seg
+         && memcmp (a + 8, b + 8, 5) == 0 && memcmp (a + 14, b + 14, 2) == 0
+         && memcmp (a + 20, b + 20, doff - 20) == 0;
+}
+
+/* Append segment F's data to the held one; its PSH carries over. */
+static void
+merge_into_held (struct urun_frame_io *io, const uint8_t *f,
+                 const struct layers *l, const struct layers *h)
+{
+  uint8_t *ip = io->held + ETH_HLEN, *tcp = io->held + h->l4_off;
+  size_t off = l->l4_off + (size_t) (f[l->l4_off + 12] >> 4) * 4;
+  size_t n = l->ip_end - off;
+
+  memcpy (io->held + io->held_len, f + off, n);
+  io->held_len = h->ip_end + n;
+  tcp[13] |= f[l->l4_off + 13] & TCP_FLAG_PSH;
+  if (h->is_ipv6)
+    put16 (ip + 4, (uint16_t) (h->ip_end + n - ETH_HLEN - 40));
+  else
+    {
+      put16 (ip + 2, (uint16_t) (h->ip_end + n - ETH_HLEN));
+      set_ipv4_checksum (ip, 20);
+    }
+}
+
+int
+urun_frame_flush (struct urun_frame_io *io)
+{
+  struct layers h;
+  size_t len = io->held_len;
+
+  if (len == 0)
+    return 0;
+  io->held_len = 0;
+  if (!parse_layers (io->held, len, &h))
+    return 0; /* cannot happen: it parsed when held */
+  return write_partial (io, io->held, len, &h) < 0 ? -1 : 0;
+}
+
+/* Each frame from libslirp would otherwise be one write, and one wake-up
+   of the reader in the namespace: libslirp's segments are at most 32 KiB
+   (urun_frame_slirp_tcp_mtu()), and a window's worth of them comes out in
+   one go (tcp_output() loops while the window allows).  Consecutive
+   segments of a flow become one frame of up to 64 KiB, as GRO would make
+   them in a NIC's driver; it is written, "checksum partial", when the next
+   frame does not continue it or the loop is about to sleep
+   (urun_frame_flush()). */
+static ssize_t
+write_tcp (struct urun_frame_io *io, const uint8_t *f, size_t len,
+           const struct layers *l)
+{
+  struct layers h;
+
+  if (io->held_len > 0 && is_mergeable (f, l)
+      && parse_layers (io->held, io->held_len, &h)
+      && continues_held (io, f, l, &h))
+    {
+      merge_into_held (io, f, l, &h);
+      return (ssize_t) len;
+    }
+  if (urun_frame_flush (io) < 0)
+    return -1;
+  if (io->held == NULL || !is_mergeable (f, l)
+      || l->ip_end > URUN_FRAME_RX_BUFSIZE)
+    return write_partial (io, f, len, l);
+  memcpy (io->held, f, l->ip_end);
+  io->held_len = l->ip_end;
+  return (ssize_t) len;
+}
+
+static ssize_t
+write_frame (struct urun_frame_io *io, const uint8_t *f, size_t len)
 {
   struct virtio_net_hdr h = { 0 };
   struct iovec iov[2] = { { &h, sizeof h }, { (void *) f, len } };
   struct layers l;
+  bool is_parsed;
 
   if (!io->has_vnet_hdr)
     return write (io->tapfd, f, len);
-  if (!parse_layers (f, len, &l) || l.is_fragment)
+  is_parsed = parse_layers (f, len, &l);
+  if (is_parsed && l.proto == PROTO_TCP && !l.is_fragment)
+    return write_tcp (io, f, len, &l);
+  if (urun_frame_flush (io) < 0)
+    return -1;
+  if (!is_parsed)
     return writev (io->tapfd, iov, 2);
-  if (l.proto == PROTO_TCP)
-    return write_partial (io, f, len, &l);
   if (len > io->tap_mtu + ETH_HLEN && !l.is_ipv6)
     return write_ipv4_fragments (io, f, len, &l);
+  if (l.is_fragment)
+    return writev (io->tapfd, iov, 2);
   if (l.proto == PROTO_UDP && len <= io->tap_mtu + ETH_HLEN)
     return write_partial (io, f, len, &l);
   return writev (io->tapfd, iov, 2);
+}
+
+ssize_t
+urun_frame_to_tap (struct urun_frame_io *io, const uint8_t *f, size_t len)
+{
+  return write_frame (io, f, len) < 0 ? -1 : (ssize_t) len;
 }

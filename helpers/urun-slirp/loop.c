@@ -195,7 +195,8 @@ create_slirp (struct urun_loop *l, struct urun_error *err)
   inet_pton (AF_INET6, "fd00::3", &sc.vnameserver6);
   sc.vdhcp_start = c->vdhcp_start;
   sc.vnameserver = c->vnameserver;
-  sc.if_mtu = sc.if_mru = l->io.slirp_mtu;
+  sc.if_mtu = urun_frame_slirp_tcp_mtu (&l->io);
+  sc.if_mru = l->io.slirp_mtu;
   sc.disable_host_loopback = c->is_host_loopback_disabled;
   sc.disable_dns = c->is_dns_disabled;
   sc.outbound_addr = c->has_outbound_addr
@@ -287,13 +288,15 @@ urun_loop_new (const struct urun_slirp_config *cfg, const struct urun_tap *tap,
   l->io.tapfd = tap->fd;
   l->io.has_vnet_hdr = tap->has_vnet_hdr;
   l->io.tap_mtu = cfg->mtu;
-  /* Segmentation offload both ways: libslirp may then build 64 KiB
-     segments too (frame.c raises the MSS it is offered). */
+  /* Segmentation offload both ways: libslirp then takes the namespace's
+     64 KiB frames, and frame.c merges its segments into such frames. */
   l->io.slirp_mtu = tap->has_tso && cfg->mtu < URUN_FRAME_SLIRP_GSO_MTU
                         ? URUN_FRAME_SLIRP_GSO_MTU : cfg->mtu;
   l->rxbuf = malloc (URUN_FRAME_RX_BUFSIZE);
-  if (l->rxbuf == NULL)
-    urun_set_error (err, errno, "allocate receive buffer");
+  if (tap->has_vnet_hdr)
+    l->io.held = malloc (URUN_FRAME_RX_BUFSIZE);
+  if (l->rxbuf == NULL || (tap->has_vnet_hdr && l->io.held == NULL))
+    urun_set_error (err, errno, "allocate frame buffers");
   else if (setup_fds (l, err) == 0 && (l->slirp = create_slirp (l, err)))
     {
       if (cfg->api_socket == NULL)
@@ -324,6 +327,7 @@ urun_loop_free (struct urun_loop *l)
     close (l->pidfd);
   close (l->io.tapfd);
   free (l->rxbuf);
+  free (l->io.held);
   free (l);
 }
 
@@ -446,6 +450,8 @@ iterate (struct urun_loop *l, struct urun_error *err)
   slirp_pollfds_poll (l->slirp, n < 0, cb_get_revents, l);
   urun_pollset_end (l->ps);
   run_timers (l);
+  if (urun_frame_flush (&l->io) < 0 && is_tap_gone (errno))
+    stop (l, "tap device gone");
   return 0;
 }
 

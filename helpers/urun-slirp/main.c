@@ -116,7 +116,7 @@ print_usage (const char *argv0)
           "--macaddress=MAC         MAC address of the tap (with -c)\n"
           "--target-type=netns      only netns is supported\n"
           "--offload=auto|on|off    virtio-net header with checksum and TCP "
-          "segmentation offload on the tap (default=auto: on below MTU 65520)\n"
+          "segmentation offload on the tap (default=auto: on when the kernel has it)\n"
           "--quiet                  no start-up summary on stdout\n"
           "-h, --help               show this help and exit\n"
           "-v, --version            show version and exit\n",
