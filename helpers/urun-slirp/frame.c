@@ -195,11 +195,11 @@ find_mss (uint8_t *tcp, size_t doff)
 }
 
 /* A SYN from the namespace offers MSS = its MTU - 40 (IPv4) or - 60 (IPv6);
-   offer libslirp the MSS of its own, larger MTU instead, so it sends
-   segments as large as it does (libslirp reads the offer only on
-   connections it opens, the forwarded ones) that we write as GSO frames.
-   Smaller offers (an MSS clamp) are left alone.  IS_CSUM_PENDING: the
-   checksum is computed afterwards. */
+   offer libslirp the MSS of its own, larger MTU instead, so that its
+   segments are the size urun_frame_slirp_tcp_mtu() chose, written as GSO
+   frames.  (libslirp reads the offer only on the connections it opens, the
+   forwarded ones.)  Smaller offers (an MSS clamp) are left alone.
+   IS_CSUM_PENDING: the checksum is computed afterwards. */
 static void
 raise_mss (const struct urun_frame_io *io, uint8_t *f,
             const struct layers *l, bool is_csum_pending)
@@ -258,8 +258,9 @@ set_ipv4_checksum (uint8_t *ip, size_t hlen)
   memcpy (ip + 10, &sum, 2);
 }
 
-/* A non-TCP IPv4 packet over the tap's MTU (say a large UDP datagram from
-   the host): libslirp, told a larger MTU, did not fragment it, so we do.
+/* A non-TCP IPv4 packet or fragment over the tap's MTU (say a large UDP
+   datagram from the host): libslirp, told a larger MTU, did not fragment it,
+   or only into fragments of that MTU, so we do (again).
    Only option-less headers, as libslirp writes them (RFC 791 §3.2). */
 static ssize_t
 write_ipv4_fragments (const struct urun_frame_io *io, const uint8_t *f,
@@ -457,18 +458,28 @@ merge_into_held (struct urun_frame_io *io, const uint8_t *f,
     }
 }
 
+/* The layers of the held segment: is_mergeable() let only option-less
+   IPv4 or plain IPv6 TCP in, and HELD_LEN is its IP packet's end. */
+static void
+held_layers (const struct urun_frame_io *io, struct layers *h)
+{
+  h->is_ipv6 = get16 (io->held + 12) == ETHERTYPE_V6;
+  h->is_fragment = false;
+  h->proto = PROTO_TCP;
+  h->l4_off = ETH_HLEN + (h->is_ipv6 ? 40 : 20);
+  h->ip_end = io->held_len;
+}
+
 int
 urun_frame_flush (struct urun_frame_io *io)
 {
   struct layers h;
-  size_t len = io->held_len;
 
-  if (len == 0)
+  if (io->held_len == 0)
     return 0;
+  held_layers (io, &h);
   io->held_len = 0;
-  if (!parse_layers (io->held, len, &h))
-    return 0; /* cannot happen: it parsed when held */
-  return write_partial (io, io->held, len, &h) < 0 ? -1 : 0;
+  return write_partial (io, io->held, h.ip_end, &h) < 0 ? -1 : 0;
 }
 
 /* Each frame from libslirp would otherwise be one write, and one wake-up
@@ -485,12 +496,14 @@ write_tcp (struct urun_frame_io *io, const uint8_t *f, size_t len,
 {
   struct layers h;
 
-  if (io->held_len > 0 && is_mergeable (f, l)
-      && parse_layers (io->held, io->held_len, &h)
-      && continues_held (io, f, l, &h))
+  if (io->held_len > 0 && is_mergeable (f, l))
     {
-      merge_into_held (io, f, l, &h);
-      return (ssize_t) len;
+      held_layers (io, &h);
+      if (continues_held (io, f, l, &h))
+        {
+          merge_into_held (io, f, l, &h);
+          return (ssize_t) len;
+        }
     }
   if (urun_frame_flush (io) < 0)
     return -1;

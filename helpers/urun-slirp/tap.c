@@ -25,8 +25,11 @@
    to 44 frames' worth; at 65520 the namespace's kernel no longer checksums
    and segments in software, work it did inside our writes (a frame we
    write is processed in our context, and an ACK makes it transmit), and
-   frames we write "checksum partial" skip its verification pass.  auto
-   falls back to plain frames when the kernel refuses; on insists. */
+   frames we write "checksum partial" skip its verification pass, and
+   frame.c can merge libslirp's segments into 64 KiB frames (bench/slirp.sh
+   -P, MTU 65520: host -> namespace 6.8 against 5.6 Gbit/s without, namespace
+   -> host 6.2 against 5.6).  auto falls back to plain frames when the
+   kernel refuses; on insists. */
 
 /* What the child sends back: errnum 0 and the tap fd as SCM_RIGHTS, or an
    error (errnum may be 0 for a non-system error) and its message. */
@@ -109,18 +112,8 @@ set_iff (int fd, const char *name, short flags)
   return ioctl (fd, TUNSETIFF, &ifr);
 }
 
-/* auto asks for the header at every MTU too: at 65520 it also lets frame.c
-   merge libslirp's segments into 64 KiB frames (bench/slirp.sh -P, MTU
-   65520: host -> namespace 6.8 against 5.6 Gbit/s without, namespace ->
-   host 6.2 against 5.6). */
-static bool
-wants_offload (const struct urun_slirp_config *cfg)
-{
-  return cfg->offload != URUN_OFFLOAD_OFF;
-}
-
-/* Open /dev/net/tun as NAME, with the virtio-net header and offloads when
-   wants_offload().  Runs in: child, in the target namespaces. */
+/* Open /dev/net/tun as NAME, with the virtio-net header and offloads unless
+   --offload=off.  Runs in: child, in the target namespaces. */
 static int
 create_tap (const struct urun_slirp_config *cfg, struct child_reply *reply,
             struct urun_error *err)
@@ -133,7 +126,7 @@ create_tap (const struct urun_slirp_config *cfg, struct child_reply *reply,
   fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
   if (fd < 0)
     return urun_set_error (err, errno, "open `/dev/net/tun`");
-  if (wants_offload (cfg)
+  if (cfg->offload != URUN_OFFLOAD_OFF
       && set_iff (fd, cfg->tapname, plain | IFF_VNET_HDR) == 0)
     {
       reply->has_vnet_hdr = 1;
@@ -144,7 +137,7 @@ create_tap (const struct urun_slirp_config *cfg, struct child_reply *reply,
                                "(TUNSETOFFLOAD)", cfg->tapname);
       return TAKE_FD (fd);
     }
-  if (cfg->offload != URUN_OFFLOAD_OFF && is_strict)
+  if (is_strict)
     return urun_set_error (err, errno, "create tap `%s` with a virtio-net "
                            "header (TUNSETIFF)", cfg->tapname);
   if (set_iff (fd, cfg->tapname, plain) < 0)
