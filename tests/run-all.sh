@@ -2,11 +2,12 @@
 # run-all.sh: everything CI checks, as root on a fresh Debian bookworm.
 #
 #   1. tests/setup.sh (packages, test user, bundle)
-#   2. build/: meson setup, ninja, meson test (unit tests), bats (integration)
-#   3. (root) the OCI validation suite, root and rootless (tests/conformance);
+#   2. build/: meson setup, ninja, meson test (unit tests), bats (integration);
 #      meanwhile, niced, in the background: the build-asan/ build (ASan+UBSan)
 #      and build-fuzz/, each libFuzzer harness for $URUN_FUZZ_SECONDS
 #      (default 10)
+#   3. (root) the OCI validation suite, root and rootless (tests/conformance),
+#      its programs several at a time
 #   4. the core integration files (ASAN_FILES) with URUN_BINARY=build-asan/urun
 #
 # Counts passed/failed/skipped over the unit tests (meson's TAP results) and
@@ -122,7 +123,7 @@ unit_tests() {
 }
 
 # The ASan pass runs the files that exercise urun's own code paths; the
-# slow end-to-end ones (podman, slirp throughput, CRIU, 50-run loops) run in
+# slow end-to-end ones (podman, slirp throughput, CRIU, the self-clone loops) run in
 # the plain pass only, to keep CI well under 20 minutes on 2 cores.
 ASAN_FILES=(cli errors lifecycle run process mounts rootless exec hooks seccomp
 	terminal userns overlay notify cgroups check network)
@@ -218,8 +219,10 @@ asan_build_and_fuzz() {
 
 # start_background FUNCTION: FUNCTION, niced, its output into a file that
 # finish_background prints once it is done.  For CPU work beside the
-# conformance suite, whose programs mostly wait (they poll once a second):
-# CI stays well under 20 minutes on 2 cores.
+# integration tests, which mostly wait (for processes, sockets, CRIU): at
+# nice 15 it gets about 3% of a CPU the tests want (sched(7): each nice
+# level is a weight ratio of 1.25), and CI stays under 20 minutes on 2
+# cores.
 start_background() {
 	BG_LOG=$(mktemp /tmp/urun-background.XXXXXX)
 	(renice -n 15 -p "$BASHPID" >/dev/null && "$@" >"$BG_LOG" 2>&1) &
@@ -245,8 +248,8 @@ main() {
 
 	if build build; then
 		unit_tests build ""
-		bats_suite "" all URUN_BINARY="$REPO/build/urun"
 		start_background asan_build_and_fuzz
+		bats_suite "" all URUN_BINARY="$REPO/build/urun"
 		if [ "$(id -u)" -eq 0 ]; then conformance; fi
 	else
 		start_background asan_build_and_fuzz
