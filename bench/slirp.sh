@@ -8,7 +8,8 @@
 #             loopback through 10.0.2.2;
 #   host->ns  a client on the host sends through a forwarded port (API
 #             add_hostfwd, 127.0.0.1:PORT -> 10.0.2.100:5201) to a server in
-#             the namespace;
+#             the namespace; urun-slirp twice: its default libslirp forward
+#             (which keeps the client's address) and "mode": "splice";
 # and the helper's CPU time (utime + stime of /proc/PID/stat, which also
 # counts the kernel work done in its context) per GB moved.  Runs are
 # interleaved (helper A, helper B, A, B, ...) and the median is reported.
@@ -119,10 +120,11 @@ wait_for() {
 	return 1
 }
 
-# run_one HELPER MTU DIRECTION: sets RESULT to "GBITS CPU_S_PER_GB".
+# run_one HELPER MTU DIRECTION [MODE]: sets RESULT to "GBITS CPU_S_PER_GB";
+# MODE is add_hostfwd's "mode" (urun-slirp only).
 # Background processes write nowhere near our stdout, so nothing holds it.
 run_one() {
-	local helper=$1 mtu=$2 dir=$3 ns slirp port=$((30000 + RANDOM % 20000)) extra=()
+	local helper=$1 mtu=$2 dir=$3 mode=${4:-} ns slirp port=$((30000 + RANDOM % 20000)) extra=()
 	local api_sock="$WORK/api.$RANDOM.sock" json="$WORK/iperf.json" t0 t1 bytes
 
 	unshare --user --map-root-user --net sleep 1000 >/dev/null 2>&1 &
@@ -149,7 +151,7 @@ run_one() {
 		nsenter -t "$ns" -U -n --preserve-credentials iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 		PIDS+=($!)
 		wait_for nsenter -t "$ns" -U -n --preserve-credentials sh -c 'ss -ltn | grep -q :5201'
-		api "$api_sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$port"',"guest_port":5201}}' >/dev/null
+		api "$api_sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$port"',"guest_port":5201'"${mode:+,\"mode\":\"$mode\"}"'}}' >/dev/null
 		t0=$(cpu_ticks "$slirp")
 		iperf3 -c 127.0.0.1 -p "$port" -t "$DURATION" -J >"$json"
 	fi
@@ -172,11 +174,14 @@ echo "$RUNS runs of ${DURATION}s each, interleaved; medians$([ "$RT" = 1 ] && ec
 declare -A GBITS CPUGB
 for mtu in $MTUS; do
 	for dir in ns-host host-ns; do
+		helpers="slirp4netns urun-slirp"
+		[ "$dir" = host-ns ] && helpers+=" urun-slirp-splice"
 		for ((r = 1; r <= RUNS; r++)); do
-			for h in slirp4netns urun-slirp; do
-				bin=$SLIRP4NETNS
-				[ "$h" = urun-slirp ] && bin=$URUN_SLIRP
-				run_one "$bin" "$mtu" "$dir"
+			for h in $helpers; do
+				bin=$URUN_SLIRP mode=""
+				[ "$h" = slirp4netns ] && bin=$SLIRP4NETNS
+				[ "$h" = urun-slirp-splice ] && mode=splice
+				run_one "$bin" "$mtu" "$dir" "$mode"
 				read -r g c <<<"$RESULT"
 				echo "  $dir mtu=$mtu $h run $r: $g Gbit/s, $c CPU-s/GB" >&2
 				GBITS[$h,$mtu,$dir]+="$g "
@@ -190,13 +195,15 @@ echo
 echo "| direction | MTU | slirp4netns Gbit/s | urun-slirp Gbit/s | throughput ratio | slirp4netns CPU-s/GB | urun-slirp CPU-s/GB | CPU/GB ratio |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for mtu in $MTUS; do
-	for dir in ns-host host-ns; do
+	for row in ns-host,urun-slirp host-ns,urun-slirp host-ns,urun-slirp-splice; do
+		dir=${row%,*} h=${row#*,}
 		label="namespace -> host loopback (10.0.2.2)"
 		[ "$dir" = host-ns ] && label="host -> forwarded port -> namespace"
+		[ "$h" = urun-slirp-splice ] && label="host -> spliced forwarded port -> namespace"
 		sg=$(tr ' ' '\n' <<<"${GBITS[slirp4netns,$mtu,$dir]}" | grep . | median)
-		ug=$(tr ' ' '\n' <<<"${GBITS[urun-slirp,$mtu,$dir]}" | grep . | median)
+		ug=$(tr ' ' '\n' <<<"${GBITS[$h,$mtu,$dir]}" | grep . | median)
 		sc=$(tr ' ' '\n' <<<"${CPUGB[slirp4netns,$mtu,$dir]}" | grep . | median)
-		uc=$(tr ' ' '\n' <<<"${CPUGB[urun-slirp,$mtu,$dir]}" | grep . | median)
+		uc=$(tr ' ' '\n' <<<"${CPUGB[$h,$mtu,$dir]}" | grep . | median)
 		awk -v l="$label" -v m="$mtu" -v sg="$sg" -v ug="$ug" -v sc="$sc" -v uc="$uc" 'BEGIN {
 			printf "| %s | %d | %.2f | %.2f | %.2fx | %.3f | %.3f | %.2fx |\n",
 				l, m, sg, ug, ug / sg, sc, uc, sc / uc }'

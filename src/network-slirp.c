@@ -46,7 +46,7 @@
 
 struct launch
 {
-  char *argv[16];
+  char *argv[20];
   int argc;
   int log_fd;
   int ready_w;
@@ -81,6 +81,8 @@ build_argv (struct launch *l, const char *helper, const struct urun_network *net
     add_arg (l, xstrdup ("--disable-host-loopback"));
   if (net->is_ipv6)
     add_arg (l, xstrdup ("--enable-ipv6"));
+  if (net->is_port_spliced)
+    add_arg (l, xstrdup ("--port-mode=splice"));
   add_arg (l, xstrdup ("--enable-sandbox"));
   add_arg (l, xstrdup ("--enable-seccomp"));
   add_arg (l, xstrdup ("--api-socket"));

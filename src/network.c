@@ -178,6 +178,8 @@ parse_option (const char *opt, struct urun_network *net, struct urun_error *err)
     net->is_host_loopback_disabled = true;
   else if (strcmp (opt, "enable-ipv6") == 0)
     net->is_ipv6 = true;
+  else if (strcmp (opt, "port-mode=splice") == 0 || strcmp (opt, "port-mode=slirp") == 0)
+    net->is_port_spliced = strcmp (opt, "port-mode=splice") == 0;
   else if (strncmp (opt, "mtu=", 4) == 0)
     {
       if (!parse_number (opt + 4, MIN_MTU, MAX_MTU, &mtu))
@@ -194,7 +196,7 @@ parse_option (const char *opt, struct urun_network *net, struct urun_error *err)
       snprintf (net->cidr, sizeof net->cidr, "%s", opt + 5);
     }
   else
-    return urun_set_error (err, 0, WHERE URUN_NETWORK_OPTIONS_ANNOTATION ": unknown option `%s` (expected mtu=N, cidr=A.B.C.D/P, disable-host-loopback or enable-ipv6)",
+    return urun_set_error (err, 0, WHERE URUN_NETWORK_OPTIONS_ANNOTATION ": unknown option `%s` (expected mtu=N, cidr=A.B.C.D/P, disable-host-loopback, enable-ipv6 or port-mode=slirp|splice)",
                            opt);
   return 0;
 }

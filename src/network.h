@@ -6,7 +6,7 @@
  *   run.urun.ports=[IP:]HOST:GUEST[/tcp|/udp],...
  *                                  host ports forwarded into the container
  *   run.urun.network.options=mtu=N,cidr=A.B.C.D/P,disable-host-loopback,
- *                            enable-ipv6
+ *                            enable-ipv6,port-mode=slirp|splice
  *
  * network.c reads and checks them (before anything exists); network-slirp.c
  * starts the helper once the container's process (and so its network
@@ -53,6 +53,8 @@ struct urun_network
   char cidr[INET_ADDRSTRLEN + 4]; /* "" : the helper's 10.0.2.0/24 */
   bool is_host_loopback_disabled;
   bool is_ipv6;
+  bool is_port_spliced; /* TCP ports spliced (faster), not through libslirp
+                           (which keeps the client's address) */
 };
 
 /* NET from SPEC's annotations; errors name the annotation and the element.

@@ -164,7 +164,8 @@ bind_listen (const char *path, struct urun_api *api, struct urun_error *err)
 }
 
 struct urun_api *
-urun_api_new (const struct urun_slirp_config *cfg, Slirp *slirp, int epfd,
+urun_api_new (const struct urun_slirp_config *cfg, Slirp *slirp,
+              struct urun_splice *splice, int epfd,
               struct urun_error *err)
 {
   struct urun_api *api = calloc (1, sizeof *api);
@@ -178,7 +179,7 @@ urun_api_new (const struct urun_slirp_config *cfg, Slirp *slirp, int epfd,
   api->listenfd = -1;
   api->epfd = epfd;
   api->path = strdup (cfg->api_socket);
-  api->fwds = urun_hostfwds_new (slirp, cfg);
+  api->fwds = urun_hostfwds_new (slirp, splice, cfg);
   if (api->path == NULL || api->fwds == NULL)
     urun_set_error (err, ENOMEM, "allocate API state");
   else if (bind_listen (cfg->api_socket, api, err) == 0)

@@ -8,12 +8,14 @@
 
 #include "config.h"
 #include "error.h"
+#include "splice.h"
 
 struct urun_api;
 
 /* Bind and listen on CFG->api_socket and register it in EPFD. */
 struct urun_api *urun_api_new (const struct urun_slirp_config *cfg,
-                               Slirp *slirp, int epfd, struct urun_error *err);
+                               Slirp *slirp, struct urun_splice *splice,
+                               int epfd, struct urun_error *err);
 
 /* FD (the listening socket or a client) is ready with EVENTS. */
 void urun_api_event (struct urun_api *api, int fd, uint32_t events,

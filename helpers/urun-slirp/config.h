@@ -23,6 +23,15 @@ enum urun_offload
   URUN_OFFLOAD_OFF,
 };
 
+/* Who carries a forwarded TCP port's connections (hostfwd.c, splice.c):
+   libslirp, which keeps the client's address, or a splice from a socket of
+   the namespace's own, several times faster, which does not. */
+enum urun_port_mode
+{
+  URUN_PORT_MODE_SLIRP,
+  URUN_PORT_MODE_SPLICE,
+};
+
 struct urun_slirp_config
 {
   /* Target: a PID (its user and network namespaces), a netns path (with an
@@ -60,6 +69,7 @@ struct urun_slirp_config
   bool is_sandbox;
   bool is_seccomp;
   enum urun_offload offload;
+  enum urun_port_mode port_mode; /* add_hostfwd's default */
   bool is_quiet;
 };
 

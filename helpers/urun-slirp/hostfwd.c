@@ -10,7 +10,10 @@
    forwards IPv4 only; here an IPv6 host_addr (with --enable-ipv6) forwards
    to the guest's IPv6 address so IPv6 clients keep theirs too.  libslirp
    cannot bridge families: an IPv4 client cannot reach an IPv6 guest address
-   or the reverse, and such requests are refused. */
+   or the reverse, and such requests are refused.
+   Spliced forwards ("mode": "splice", or --port-mode=splice for requests
+   without one; TCP only) are splice.c's: faster, but the namespace sees
+   connections from its own address. */
 #define _GNU_SOURCE
 #include "hostfwd.h"
 
@@ -33,6 +36,8 @@ struct fwd
   struct fwd *next;
   long long id;
   bool is_udp;
+  bool is_spliced;
+  int splice_fd; /* a spliced forward's listener */
   int family;
   union
   {
@@ -44,19 +49,22 @@ struct fwd
 struct urun_hostfwds
 {
   Slirp *slirp;
+  struct urun_splice *splice; /* NULL: no namespace child */
   const struct urun_slirp_config *cfg;
   struct fwd *list; /* newest last */
   long long next_id;
 };
 
 struct urun_hostfwds *
-urun_hostfwds_new (Slirp *slirp, const struct urun_slirp_config *cfg)
+urun_hostfwds_new (Slirp *slirp, struct urun_splice *splice,
+                   const struct urun_slirp_config *cfg)
 {
   struct urun_hostfwds *f = calloc (1, sizeof *f);
 
   if (f == NULL)
     return NULL;
   f->slirp = slirp;
+  f->splice = splice;
   f->cfg = cfg;
   f->next_id = 1;
   return f;
@@ -191,6 +199,39 @@ default_guest (const struct urun_hostfwds *f, int family, char *buf,
   return inet_ntop (AF_INET, &f->cfg->vguest, buf, (socklen_t) len);
 }
 
+/* arguments.mode: "slirp" or "splice"; absent, --port-mode says for TCP
+   (UDP is libslirp's).  NULL or the error reply. */
+static char *
+parse_mode (const struct urun_hostfwds *f, yajl_val req, struct fwd *fwd)
+{
+  const char *path[] = { "arguments", "mode", NULL };
+  yajl_val v = yajl_tree_get (req, path, yajl_t_any);
+  const char *mode = YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : NULL;
+  bool is_splice;
+
+  if (v != NULL && (mode == NULL || (strcmp (mode, "slirp") != 0
+                                     && strcmp (mode, "splice") != 0)))
+    return reply_error ("bad request: add_hostfwd: bad arguments.mode "
+                        "(\"slirp\" or \"splice\")");
+  if (mode == NULL)
+    is_splice = f->cfg->port_mode == URUN_PORT_MODE_SPLICE && !fwd->is_udp;
+  else
+    is_splice = strcmp (mode, "splice") == 0;
+  if (!is_splice)
+    return NULL;
+  if (fwd->is_udp)
+    return reply_error ("bad request: add_hostfwd: arguments.mode \"splice\" "
+                        "forwards TCP only");
+  if (f->splice == NULL)
+    return reply_error ("bad request: add_hostfwd: arguments.mode \"splice\" "
+                        "needs a PID or path target (not --netns-type=tapfd)");
+  if (fwd->family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED (&fwd->guest.in6.sin6_addr))
+    return reply_error ("bad request: add_hostfwd: arguments.mode \"splice\" "
+                        "over IPv6 needs arguments.guest_addr");
+  fwd->is_spliced = true;
+  return NULL;
+}
+
 /* Fill FWD from the request; returns NULL or the error reply. */
 static char *
 parse_add (const struct urun_hostfwds *f, yajl_val req, struct fwd *fwd)
@@ -226,7 +267,7 @@ parse_add (const struct urun_hostfwds *f, yajl_val req, struct fwd *fwd)
     return reply_error ("bad request: add_hostfwd: bad arguments.guest_addr");
   if (gport < 0)
     return reply_error ("bad request: add_hostfwd: bad arguments.guest_port");
-  return NULL;
+  return parse_mode (f, req, fwd);
 }
 
 /* The fd the next socket(2) gets: the lowest free one (we are
@@ -272,32 +313,59 @@ reply_id (long long id)
   return s;
 }
 
+/* NULL or the error reply. */
+static char *
+add_slirp (struct urun_hostfwds *f, const struct fwd *fwd)
+{
+  int next_fd = lowest_free_fd ();
+
+  if (slirp_add_hostxfwd (f->slirp, (struct sockaddr *) &fwd->host,
+                          addr_len (fwd->family),
+                          (struct sockaddr *) &fwd->guest,
+                          addr_len (fwd->family),
+                          (fwd->is_udp ? SLIRP_HOSTFWD_UDP : 0)
+                              | (fwd->family == AF_INET6
+                                     ? SLIRP_HOSTFWD_V6ONLY : 0)) < 0)
+    return reply_error ("bad request: add_hostfwd: slirp_add_hostfwd "
+                        "failed: %s", strerror (errno));
+  raise_backlog (next_fd, fwd);
+  return NULL;
+}
+
+/* NULL or the error reply. */
+static char *
+add_spliced (struct urun_hostfwds *f, struct fwd *fwd)
+{
+  struct urun_error err = URUN_ERROR_INIT;
+  char *reply;
+
+  fwd->splice_fd = urun_splice_add (f->splice, (struct sockaddr *) &fwd->host,
+                                    (struct sockaddr *) &fwd->guest,
+                                    addr_len (fwd->family), &err);
+  if (fwd->splice_fd >= 0)
+    return NULL;
+  reply = reply_error ("bad request: add_hostfwd: %s failed: %s", err.msg,
+                       strerror (err.errnum));
+  urun_clear_error (&err);
+  return reply;
+}
+
 static char *
 add_hostfwd (struct urun_hostfwds *f, yajl_val req)
 {
   struct fwd *fwd = calloc (1, sizeof *fwd), **tail;
   char *error;
-  int next_fd = lowest_free_fd ();
 
   if (fwd == NULL)
     return NULL;
   error = parse_add (f, req, fwd);
-  if (error == NULL
-      && slirp_add_hostxfwd (f->slirp, (struct sockaddr *) &fwd->host,
-                             addr_len (fwd->family),
-                             (struct sockaddr *) &fwd->guest,
-                             addr_len (fwd->family),
-                             (fwd->is_udp ? SLIRP_HOSTFWD_UDP : 0)
-                                 | (fwd->family == AF_INET6
-                                        ? SLIRP_HOSTFWD_V6ONLY : 0)) < 0)
-    error = reply_error ("bad request: add_hostfwd: slirp_add_hostfwd "
-                         "failed: %s", strerror (errno));
+  if (error == NULL)
+    error = fwd->is_spliced ? add_spliced (f, fwd) : add_slirp (f, fwd);
   if (error != NULL)
     {
       free (fwd);
       return error;
     }
-  raise_backlog (next_fd, fwd);
   fwd->id = f->next_id++;
   for (tail = &f->list; *tail != NULL; tail = &(*tail)->next)
     ;
@@ -341,6 +409,8 @@ gen_entry (yajl_gen g, const struct fwd *fwd)
   gen_str (g, guest);
   gen_str (g, "guest_port");
   yajl_gen_integer (g, gp);
+  gen_str (g, "mode");
+  gen_str (g, fwd->is_spliced ? "splice" : "slirp");
   yajl_gen_map_close (g);
 }
 
@@ -384,7 +454,9 @@ remove_hostfwd (struct urun_hostfwds *f, yajl_val req)
   if (id < 0 || *p == NULL)
     return reply_error ("bad request: remove_hostfwd: bad arguments.id");
   fwd = *p;
-  if (slirp_remove_hostxfwd (f->slirp, (struct sockaddr *) &fwd->host,
+  if (fwd->is_spliced)
+    urun_splice_remove (f->splice, fwd->splice_fd);
+  else if (slirp_remove_hostxfwd (f->slirp, (struct sockaddr *) &fwd->host,
                              addr_len (fwd->family),
                              fwd->is_udp ? SLIRP_HOSTFWD_UDP : 0) < 0)
     return reply_error ("bad request: remove_hostfwd: slirp_remove_hostfwd "

@@ -8,10 +8,13 @@
 #include <slirp/libslirp.h>
 
 #include "config.h"
+#include "splice.h"
 
 struct urun_hostfwds;
 
+/* SPLICE may be NULL (no spliced forwards). */
 struct urun_hostfwds *urun_hostfwds_new (Slirp *slirp,
+                                         struct urun_splice *splice,
                                          const struct urun_slirp_config *cfg);
 void urun_hostfwds_free (struct urun_hostfwds *fwds);
 

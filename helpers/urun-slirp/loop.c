@@ -19,6 +19,7 @@
 #include "api.h"
 #include "frame.h"
 #include "pollset.h"
+#include "splice.h"
 
 /* Frames read from the tap per wake-up before libslirp's sockets get their
    turn: enough to amortise epoll_wait, few enough to keep both directions
@@ -44,6 +45,8 @@ struct urun_loop
   uint8_t *rxbuf;
   struct urun_pollset *ps;
   struct urun_api *api;
+  struct urun_nssocket ns;
+  struct urun_splice *splice; /* NULL without a namespace child */
   struct slirp_timer *timers;
   const char *stop_reason;
 };
@@ -279,12 +282,16 @@ urun_loop_new (const struct urun_slirp_config *cfg, const struct urun_tap *tap,
 
   if (l == NULL)
     {
+      struct urun_nssocket ns = tap->ns;
+
       urun_set_error (err, errno, "allocate event loop");
       close (tap->fd);
+      urun_nssocket_release (&ns);
       return NULL;
     }
   l->cfg = cfg;
   l->epfd = l->pidfd = -1;
+  l->ns = tap->ns;
   l->io.tapfd = tap->fd;
   l->io.has_vnet_hdr = tap->has_vnet_hdr;
   l->io.tap_mtu = cfg->mtu;
@@ -297,11 +304,13 @@ urun_loop_new (const struct urun_slirp_config *cfg, const struct urun_tap *tap,
     l->io.held = malloc (URUN_FRAME_RX_BUFSIZE);
   if (l->rxbuf == NULL || (tap->has_vnet_hdr && l->io.held == NULL))
     urun_set_error (err, errno, "allocate frame buffers");
-  else if (setup_fds (l, err) == 0 && (l->slirp = create_slirp (l, err)))
+  else if (setup_fds (l, err) == 0 && (l->slirp = create_slirp (l, err))
+           && (l->ns.sock < 0
+               || (l->splice = urun_splice_new (l->epfd, &l->ns, err))))
     {
       if (cfg->api_socket == NULL)
         return l;
-      l->api = urun_api_new (cfg, l->slirp, l->epfd, err);
+      l->api = urun_api_new (cfg, l->slirp, l->splice, l->epfd, err);
       if (l->api != NULL)
         return l;
       urun_wrap_error (err, "serve API on `%s`", cfg->api_socket);
@@ -316,6 +325,8 @@ urun_loop_free (struct urun_loop *l)
   if (l == NULL)
     return;
   urun_api_free (l->api);
+  urun_splice_free (l->splice);
+  urun_nssocket_release (&l->ns);
   if (l->slirp != NULL)
     slirp_cleanup (l->slirp);
   while (l->timers != NULL)
@@ -377,6 +388,8 @@ next_timeout (struct urun_loop *l, uint32_t slirp_ms)
       best = t->expire_ms > now ? t->expire_ms - now : 0;
   if (api >= 0 && (best < 0 || api - now < best))
     best = api > now ? api - now : 0;
+  if (urun_splice_has_pending (l->splice))
+    best = 0;
   return best > 60000 ? 60000 : (int) best;
 }
 
@@ -424,6 +437,9 @@ dispatch (struct urun_loop *l, const struct epoll_event *ev, int n,
         case URUN_LOOP_TAG_API:
           urun_api_event (l->api, fd, ev[i].events, now_ms ());
           break;
+        case URUN_LOOP_TAG_SPLICE:
+          urun_splice_event (l->splice, fd, ev[i].events);
+          break;
         }
     }
 }
@@ -447,6 +463,7 @@ iterate (struct urun_loop *l, struct urun_error *err)
     dispatch (l, ev, n, &is_tap_ready);
   if (is_tap_ready && l->stop_reason == NULL)
     read_tap (l);
+  urun_splice_run_pending (l->splice);
   slirp_pollfds_poll (l->slirp, n < 0, cb_get_revents, l);
   urun_pollset_end (l->ps);
   run_timers (l);

@@ -16,7 +16,8 @@ enum urun_loop_tag
   URUN_LOOP_TAG_EXIT,
   URUN_LOOP_TAG_PIDFD,
   URUN_LOOP_TAG_SLIRP,
-  URUN_LOOP_TAG_API,
+  URUN_LOOP_TAG_API,   /* api.c */
+  URUN_LOOP_TAG_SPLICE, /* splice.c */
 };
 
 static inline uint64_t
@@ -28,7 +29,7 @@ urun_loop_data (enum urun_loop_tag tag, int fd)
 struct urun_loop;
 
 /* Create the libslirp instance, the epoll set and the API socket.  Takes
-   TAP->fd (closed on failure too).  Runs before the sandbox: it may open
+   TAP->fd and TAP->ns (closed on failure too).  Runs before the sandbox: it may open
    files and bind. */
 struct urun_loop *urun_loop_new (const struct urun_slirp_config *cfg,
                                  const struct urun_tap *tap,

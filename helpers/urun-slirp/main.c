@@ -20,6 +20,7 @@
 #include "config.h"
 #include "error.h"
 #include "loop.h"
+#include "nssocket.h"
 #include "sandbox.h"
 #include "seccomp.h"
 #include "tap.h"
@@ -38,6 +39,7 @@ struct options
   const char *outbound_addr;
   const char *outbound_addr6;
   const char *offload;
+  const char *port_mode;
 };
 
 enum
@@ -54,6 +56,7 @@ enum
   OPT_MACADDRESS,
   OPT_TARGET_TYPE,
   OPT_OFFLOAD,
+  OPT_PORT_MODE,
   OPT_QUIET,
 };
 
@@ -78,6 +81,7 @@ static const struct option long_options[] = {
   { "macaddress", required_argument, NULL, OPT_MACADDRESS },
   { "target-type", required_argument, NULL, OPT_TARGET_TYPE },
   { "offload", required_argument, NULL, OPT_OFFLOAD },
+  { "port-mode", required_argument, NULL, OPT_PORT_MODE },
   { "quiet", no_argument, NULL, OPT_QUIET },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, 'v' },
@@ -117,6 +121,10 @@ print_usage (const char *argv0)
           "--target-type=netns      only netns is supported\n"
           "--offload=auto|on|off    virtio-net header with checksum and TCP "
           "segmentation offload on the tap (default=auto: on when the kernel has it)\n"
+          "--port-mode=slirp|splice how add_hostfwd forwards TCP without "
+          "\"mode\": slirp keeps the client's\n"
+          "                         address; splice connects from inside "
+          "the namespace, faster (default=slirp)\n"
           "--quiet                  no start-up summary on stdout\n"
           "-h, --help               show this help and exit\n"
           "-v, --version            show version and exit\n",
@@ -262,6 +270,20 @@ parse_offload (const char *s, enum urun_offload *out, struct urun_error *err)
   return 0;
 }
 
+static int
+parse_port_mode (const char *s, enum urun_port_mode *out,
+                 struct urun_error *err)
+{
+  if (s == NULL || strcmp (s, "slirp") == 0)
+    *out = URUN_PORT_MODE_SLIRP;
+  else if (strcmp (s, "splice") == 0)
+    *out = URUN_PORT_MODE_SPLICE;
+  else
+    return urun_set_error (err, 0, "--port-mode: `%s` is not slirp or splice",
+                           s);
+  return 0;
+}
+
 /* The positional arguments: PID|PATH|FD [TAPNAME]. */
 static int
 parse_target (int argc, char **argv, const struct options *o,
@@ -333,6 +355,11 @@ config_from_options (const struct options *o, struct urun_slirp_config *cfg,
         return -1;
       cfg->has_outbound_addr6 = true;
     }
+  if (parse_port_mode (o->port_mode, &cfg->port_mode, err) < 0)
+    return -1;
+  if (cfg->port_mode == URUN_PORT_MODE_SPLICE && !urun_nssocket_is_wanted (cfg))
+    return urun_set_error (err, 0, "--port-mode=splice needs --api-socket and "
+                           "a PID or path target");
   return parse_offload (o->offload, &cfg->offload, err);
 }
 
@@ -408,6 +435,9 @@ parse_option (int c, const char *argv0, struct options *o,
       break;
     case OPT_OFFLOAD:
       o->offload = optarg;
+      break;
+    case OPT_PORT_MODE:
+      o->port_mode = optarg;
       break;
     case 'h':
       print_usage (argv0);

@@ -212,8 +212,8 @@ pivot_into_new_root (struct urun_error *err)
 /* No capability left, in any set, but CAP_NET_BIND_SERVICE for root (to
    forward host ports below 1024, as slirp4netns keeps it).  The bounding
    set goes first: dropping from it needs CAP_SETPCAP. */
-static int
-drop_capabilities (bool keep_bind, struct urun_error *err)
+int
+urun_drop_capabilities (bool keep_bind, struct urun_error *err)
 {
   cap_value_t bind = CAP_NET_BIND_SERVICE;
   cap_t caps;
@@ -251,7 +251,7 @@ urun_enter_sandbox (const struct urun_slirp_config *cfg,
     return -1;
   if (pivot_into_new_root (err) < 0)
     return urun_wrap_error (err, "pivot into an empty root");
-  if (drop_capabilities (keep_bind, err) < 0)
+  if (urun_drop_capabilities (keep_bind, err) < 0)
     return -1;
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_set_error (err, errno, "set no_new_privs");

@@ -38,6 +38,16 @@ static const char *const allowed[] = {
   "sched_yield", "tgkill",
   /* the API socket's file, at exit (fails inside the sandbox) */
   "unlink",
+  /* spliced forwards (splice.c) */
+  "splice", "pipe2",
+};
+
+/* The namespace child's loop (nssocket.c), with socket() below. */
+static const char *const nssocket_allowed[] = {
+  "recvmsg", "sendmsg", "close", "exit", "exit_group", "rt_sigreturn",
+  "restart_syscall",
+  /* free() of libseccomp's context, after the filter is loaded */
+  "brk", "munmap", "madvise",
 };
 
 /* Calls with no use but to break out or to attack the host. */
@@ -83,10 +93,10 @@ add_rules (scmp_filter_ctx ctx, const char *const *names, size_t n,
   return 0;
 }
 
+/* socket() for IPv4 and IPv6 only. */
 static int
-add_argument_rules (scmp_filter_ctx ctx, struct urun_error *err)
+add_socket_rules (scmp_filter_ctx ctx)
 {
-  const scmp_datum_t writes = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
   int rc = 0;
 
   /* SCMP_A0 (op, a) builds a compound literal without datum_b, which clang's
@@ -95,6 +105,15 @@ add_argument_rules (scmp_filter_ctx ctx, struct urun_error *err)
                           SCMP_A0 (SCMP_CMP_EQ, AF_INET, 0));
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
                           SCMP_A0 (SCMP_CMP_EQ, AF_INET6, 0));
+  return rc;
+}
+
+static int
+add_argument_rules (scmp_filter_ctx ctx, struct urun_error *err)
+{
+  const scmp_datum_t writes = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+  int rc = add_socket_rules (ctx);
+
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (openat), 1,
                           SCMP_A2 (SCMP_CMP_MASKED_EQ, writes, 0));
   rc |= seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
@@ -102,6 +121,15 @@ add_argument_rules (scmp_filter_ctx ctx, struct urun_error *err)
   if (rc != 0)
     return urun_set_error (err, EINVAL, "add seccomp argument rules");
   return 0;
+}
+
+static int
+load (scmp_filter_ctx ctx, int rc, struct urun_error *err)
+{
+  if (rc == 0 && (rc = seccomp_load (ctx)) < 0)
+    urun_set_error (err, -rc, "load seccomp filter");
+  seccomp_release (ctx);
+  return rc < 0 ? -1 : 0;
 }
 
 int
@@ -119,8 +147,22 @@ urun_install_seccomp (struct urun_error *err)
                     err);
   if (rc == 0)
     rc = add_argument_rules (ctx, err);
-  if (rc == 0 && (rc = seccomp_load (ctx)) < 0)
-    urun_set_error (err, -rc, "load seccomp filter");
-  seccomp_release (ctx);
-  return rc < 0 ? -1 : 0;
+  return load (ctx, rc, err);
+}
+
+/* Anything else kills: this loop has nothing to degrade to. */
+int
+urun_install_nssocket_seccomp (struct urun_error *err)
+{
+  scmp_filter_ctx ctx = seccomp_init (kill_action ());
+  int rc;
+
+  if (ctx == NULL)
+    return urun_set_error (err, ENOMEM, "create seccomp filter");
+  rc = add_rules (ctx, nssocket_allowed,
+                  sizeof nssocket_allowed / sizeof *nssocket_allowed,
+                  SCMP_ACT_ALLOW, err);
+  if (rc == 0 && add_socket_rules (ctx) != 0)
+    rc = urun_set_error (err, EINVAL, "add seccomp argument rules");
+  return load (ctx, rc, err);
 }

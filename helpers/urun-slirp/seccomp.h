@@ -9,4 +9,8 @@
    in: the helper, last thing before the loop (sets no_new_privs). */
 int urun_install_seccomp (struct urun_error *err);
 
+/* The namespace child's filter (nssocket.c): its requests and socket() for
+   IPv4 and IPv6; anything else kills it.  Runs in: the namespace child. */
+int urun_install_nssocket_seccomp (struct urun_error *err);
+
 #endif

@@ -1,6 +1,8 @@
 /* tap.c: the tap device — a child joins the target's user and network
    namespaces, opens the tap there (configuring it with --configure) and
-   passes the descriptor back over SCM_RIGHTS. */
+   passes the descriptor back over SCM_RIGHTS.  With an API socket the child
+   then stays, making sockets in the namespace for spliced forwards
+   (nssocket.c). */
 #define _GNU_SOURCE
 #include "tap.h"
 
@@ -14,11 +16,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fdpass.h"
 #include "netlink.h"
+#include "nssocket.h"
 
 /* --offload: the virtio-net header with checksum and segmentation offload
    pays at every MTU (bench/slirp.sh): at 1500 one read or write carries up
@@ -146,32 +150,11 @@ create_tap (const struct urun_slirp_config *cfg, struct child_reply *reply,
   return TAKE_FD (fd);
 }
 
-static int
-send_reply (int sock, const struct child_reply *reply, int fd)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { (void *) reply, sizeof *reply };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-  struct cmsghdr *cmsg;
-
-  if (fd >= 0)
-    {
-      memset (cbuf, 0, sizeof cbuf);
-      msg.msg_control = cbuf;
-      msg.msg_controllen = sizeof cbuf;
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (cmsg), &fd, sizeof fd);
-    }
-  return sendmsg (sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
-/* Runs in: child, forked from the single-threaded parent.  Never prints:
-   errors travel to the parent. */
+/* Runs in: child, forked from the single-threaded parent (PARENT).  Never
+   prints: errors travel to the parent.  With an API socket it stays, to
+   make sockets in the namespaces (nssocket.c). */
 static void __attribute__ ((noreturn))
-child_main (int sock, const struct urun_slirp_config *cfg)
+child_main (int sock, pid_t parent, const struct urun_slirp_config *cfg)
 {
   struct urun_error err = URUN_ERROR_INIT;
   struct child_reply reply;
@@ -194,7 +177,13 @@ child_main (int sock, const struct urun_slirp_config *cfg)
         close (fd);
       fd = -1;
     }
-  _exit (send_reply (sock, &reply, fd) < 0 || reply.is_error ? 1 : 0);
+  if (urun_send_with_fd (sock, &reply, sizeof reply, fd) < 0 || reply.is_error)
+    _exit (1);
+  if (fd >= 0)
+    close (fd);
+  if (urun_nssocket_is_wanted (cfg))
+    urun_nssocket_serve (sock, parent, cfg);
+  _exit (0);
 }
 
 /* Receive the child's reply; *FD gets the tap on success. */
@@ -202,27 +191,25 @@ static int
 receive_reply (int sock, struct child_reply *reply, int *fd,
                struct urun_error *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { reply, sizeof *reply };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cmsg;
-  ssize_t n;
+  ssize_t n = urun_recv_with_fd (sock, reply, sizeof *reply, fd);
 
-  do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
   if (n < 0)
     return urun_set_error (err, errno, "receive from the namespace child");
   if ((size_t) n != sizeof *reply)
-    return urun_set_error (err, 0, "namespace child exited without a reply");
+    {
+      if (*fd >= 0)
+        close (*fd);
+      return urun_set_error (err, 0, "namespace child exited without a reply");
+    }
   reply->msg[sizeof reply->msg - 1] = '\0';
   if (reply->is_error)
-    return urun_set_error (err, reply->errnum, "%s", reply->msg);
-  cmsg = CMSG_FIRSTHDR (&msg);
-  if (cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS)
+    {
+      if (*fd >= 0)
+        close (*fd);
+      return urun_set_error (err, reply->errnum, "%s", reply->msg);
+    }
+  if (*fd < 0)
     return urun_set_error (err, 0, "namespace child sent no tap descriptor");
-  memcpy (fd, CMSG_DATA (cmsg), sizeof *fd);
   return 0;
 }
 
@@ -231,8 +218,9 @@ fork_tap_child (const struct urun_slirp_config *cfg, struct urun_tap *tap,
                 struct urun_error *err)
 {
   struct child_reply reply;
-  int sv[2], status, ret;
-  pid_t pid;
+  struct urun_nssocket child;
+  pid_t parent = getpid (), pid;
+  int sv[2], ret;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return urun_set_error (err, errno, "create socketpair for the namespace "
@@ -247,16 +235,27 @@ fork_tap_child (const struct urun_slirp_config *cfg, struct urun_tap *tap,
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (sv[1], cfg);
+      child_main (sv[1], parent, cfg);
     }
   close (sv[1]);
   memset (&reply, 0, sizeof reply);
   ret = receive_reply (sv[0], &reply, &tap->fd, err);
-  close (sv[0]);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
   tap->has_vnet_hdr = reply.has_vnet_hdr;
   tap->has_tso = reply.has_tso;
+  child.sock = sv[0];
+  child.pid = pid;
+  if (ret == 0 && urun_nssocket_is_wanted (cfg))
+    {
+      /* The loop asks it synchronously: a child that stops answering must
+         cost a connection, not the helper. */
+      struct timeval limit = { .tv_sec = 2 };
+
+      setsockopt (sv[0], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+      setsockopt (sv[0], SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+      tap->ns = child;
+    }
+  else
+    urun_nssocket_release (&child);
   return ret;
 }
 
@@ -267,6 +266,8 @@ urun_open_tap (const struct urun_slirp_config *cfg, struct urun_tap *tap,
   int flags;
 
   tap->has_vnet_hdr = tap->has_tso = false;
+  tap->ns.sock = -1;
+  tap->ns.pid = 0;
   if (cfg->target_tapfd >= 0)
     {
       struct ifreq ifr;

@@ -213,6 +213,32 @@ forward_then_delete() {
 	forward_then_delete rootless
 }
 
+# port-mode=splice: the helper splices TCP ports (faster; the container
+# sees connections from its own address, slirp.bats checks that).
+@test "network: port-mode=splice forwards run.urun.ports by splice; delete leaves no helper (rootless)" {
+	setup_network rootless "{\"run.urun.ports\": \"127.0.0.1:$HOST_PORT:80\", \"run.urun.network.options\": \"port-mode=splice\"}"
+	set_cmd "exec httpd -f -p 80 -h /etc"
+	runtime run -d c1
+	[ "$status" -eq 0 ]
+	local helper
+	helper=$(helper_of c1)
+	tr '\0' ' ' <"/proc/${helper%%:*}/cmdline" | grep -q -- "--port-mode=splice"
+	run python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(b"{\"execute\": \"list_hostfwd\"}"); s.shutdown(socket.SHUT_WR)
+print(s.recv(4096).decode())' "$ROOT/c1/slirp.sock"
+	[ "$(jq -c '[.entries[] | [.host_port, .guest_port, .mode]]' <<<"$output")" = "[[$HOST_PORT,80,\"splice\"]]" ]
+	run get_port "$HOST_PORT" hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$BUNDLE/rootfs/etc/hostname")" ]
+	runtime delete --force c1
+	[ "$status" -eq 0 ]
+	wait_pids_gone "$helper"
+	# The helper's namespace child (same command line) went with it.
+	[ -z "$(helpers_under_root)" ]
+	check_nothing_left c1
+}
+
 killed_container() {
 	serve "$1"
 	kill -KILL "$(container_pid c1)"
@@ -310,6 +336,7 @@ open(sys.argv[2], "w").write("x"); time.sleep(60)' "$HOST_PORT" "$BATS_TEST_TMPD
 		'{"run.urun.ports": "80:80/sctp"}|annotations.run.urun.ports: `80:80/sctp`: protocol `sctp` is not tcp or udp'
 		'{"run.urun.ports": "80:80,80:81"}|annotations.run.urun.ports: `80:81`: host port 80/tcp is forwarded twice'
 		'{"run.urun.network.options": "mtu=9"}|annotations.run.urun.network.options: `mtu=9`: the MTU must be 68-65521'
+		'{"run.urun.network.options": "port-mode=fast"}|annotations.run.urun.network.options: unknown option `port-mode=fast` \(expected mtu=N, cidr=A.B.C.D/P, disable-host-loopback, enable-ipv6 or port-mode=slirp\|splice\)'
 		'{"run.urun.network": "none", "run.urun.ports": "80:80"}|annotations.run.urun.ports: needs run.urun.network=slirp'
 	)
 	local c

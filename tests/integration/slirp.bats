@@ -173,6 +173,47 @@ while True:
 print(n, probes() - before)
 '
 
+# PY_ECHO_SERVER PORT: echo every connection back until its end, then close.
+PY_ECHO_SERVER='
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(256)
+def echo(c):
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        c.sendall(d)
+    c.close()
+while True:
+    threading.Thread(target=echo, args=(s.accept()[0],), daemon=True).start()
+'
+
+# PY_PARALLEL_CLIENTS PORT N: N clients at once, each sends 30000+i random
+# bytes, half-closes, and must get exactly them back; prints how many did.
+PY_PARALLEL_CLIENTS='
+import os, socket, sys, threading
+ok = []
+def client(i):
+    try:
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+        data = os.urandom(30000 + i)
+        c.sendall(data); c.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+        ok.append(got == data)
+    except OSError as e:
+        print(i, e)
+ts = [threading.Thread(target=client, args=(i,)) for i in range(int(sys.argv[2]))]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(sum(ok))
+'
+
 BULK_SHA256=$(python3 -c 'import hashlib; print(hashlib.sha256(bytes((i * 7 + i // 251) & 255 for i in range(1 << 16)) * 64).hexdigest())')
 
 # --- helpers ----------------------------------------------------------------
@@ -318,6 +359,15 @@ host_tcp_server() {
 
 api() {
 	"${AS_USER[@]}" python3 -c "$PY_API" "$API" "$1"
+}
+
+# ns_tcp_server PORT: the one-connection server inside the namespace, on
+# every address; returns once it listens.
+ns_tcp_server() {
+	local pf="$WORK/guest.port.$1"
+	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 "$1" "$pf" &
+	track_pid $!
+	wait_file "$pf"
 }
 
 # wait_gone PID: up to 5 s for the helper to exit.
@@ -477,16 +527,16 @@ dns_setup() {
 	start_netns
 	API="$WORK/api.sock"
 	start_slirp --configure --api-socket "$API"
-	local pf="$WORK/guest.port" hport=$((20000 + RANDOM % 20000))
-	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 8080 "$pf" &
-	track_pid $!
-	wait_file "$pf"
+	local hport=$((20000 + RANDOM % 20000))
+	ns_tcp_server 8080
 
 	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 8080}}'
 	[ "$(jq -r .return.id <<<"$output")" = 1 ]
 	run api '{"execute": "list_hostfwd"}'
-	[ "$(jq -c '(.return.entries // .entries)[0]' <<<"$output")" = \
+	[ "$(jq -c '(.return.entries // .entries)[0] | del(.mode)' <<<"$output")" = \
 		'{"id":1,"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$hport"',"guest_addr":"10.0.2.100","guest_port":8080}' ]
+	# urun-slirp says which forward it is (slirp4netns has only this one).
+	! is_urun_slirp || [ "$(jq -r '.entries[0].mode' <<<"$output")" = slirp ]
 
 	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
 	[ "$status" -eq 0 ]
@@ -533,10 +583,7 @@ dns_setup() {
 	API="$WORK/api.sock"
 	SLIRP_PREFIX=(nsenter -t "$host_ns" -n)
 	start_slirp --configure --api-socket "$API"
-	local pf="$WORK/guest.port"
-	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 8080 "$pf" &
-	track_pid $!
-	wait_file "$pf"
+	ns_tcp_server 8080
 	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_port": 8081, "guest_port": 8080}}'
 	[ "$(jq -r .return.id <<<"$output")" = 1 ]
 	run nsenter -t "$host_ns" -n "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 198.18.0.1 8081 198.18.0.1
@@ -551,43 +598,13 @@ dns_setup() {
 	start_netns
 	API="$WORK/api.sock"
 	start_slirp --configure --enable-sandbox --enable-seccomp --api-socket "$API"
-	in_ns python3 -c 'import socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 9000)); s.listen(256)
-def echo(c):
-    while True:
-        d = c.recv(65536)
-        if not d:
-            break
-        c.sendall(d)
-    c.close()
-while True:
-    threading.Thread(target=echo, args=(s.accept()[0],), daemon=True).start()' &
+	in_ns python3 -c "$PY_ECHO_SERVER" 9000 &
 	track_pid $!
 	local hport=$((20000 + RANDOM % 20000))
 	sleep 0.5
 	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 9000}}'
 	[ "$(jq -r .return.id <<<"$output")" = 1 ]
-	run "${AS_USER[@]}" python3 -c 'import os, socket, sys, threading
-ok = []
-def client(i):
-    try:
-        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-        data = os.urandom(30000 + i)
-        c.sendall(data); c.shutdown(socket.SHUT_WR)
-        got = b""
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            got += d
-        ok.append(got == data)
-    except OSError as e:
-        print(i, e)
-ts = [threading.Thread(target=client, args=(i,)) for i in range(40)]
-[t.start() for t in ts]
-[t.join() for t in ts]
-print(sum(ok))' "$hport"
+	run "${AS_USER[@]}" python3 -c "$PY_PARALLEL_CLIENTS" "$hport" 40
 	echo "$output"
 	[ "$output" = 40 ]
 }
@@ -717,10 +734,8 @@ print(s.recv(4096).decode())' "$API"
 	host_tcp_server
 	run in_ns python3 -c "$PY_TCP_CLIENT" 10.0.2.2 "$PORT"
 	[ "$output" = "peer=127.0.0.1 ping" ]
-	local pf="$WORK/guest.port" hport=$((20000 + RANDOM % 20000))
-	in_ns python3 -c "$PY_TCP_SERVER" 0.0.0.0 8080 "$pf" &
-	track_pid $!
-	wait_file "$pf"
+	local hport=$((20000 + RANDOM % 20000))
+	ns_tcp_server 8080
 	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 8080}}'
 	[ "$(jq -r .return.id <<<"$output")" = 1 ]
 	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
@@ -867,6 +882,213 @@ no_probe_after_resume() {
 	[ "$output" = "peer=fd00::2 ping" ]
 	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "::1", "host_port": 8081, "guest_addr": "10.0.2.100", "guest_port": 8080}}'
 	[[ "$(jq -r .error.desc <<<"$output")" == *"one family"* ]]
+}
+
+# --- spliced forwards ---------------------------------------------------------------
+
+# add_forward HOST_PORT GUEST_PORT [EXTRA_JSON]: add_hostfwd on 127.0.0.1,
+# checked.
+add_forward() {
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$1"', "guest_port": '"$2""${3:+, $3}"'}}'
+	echo "$output"
+	[ "$(jq -r .return.id <<<"$output")" != null ]
+}
+
+@test "slirp: a spliced forward connects from the namespace's own address; listed, removed" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --api-socket "$API"
+	local hport=$((20000 + RANDOM % 20000))
+	ns_tcp_server 8080
+	add_forward "$hport" 8080 '"mode": "splice"'
+	run api '{"execute": "list_hostfwd"}'
+	[ "$(jq -c '.entries[0]' <<<"$output")" = \
+		'{"id":1,"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$hport"',"guest_addr":"10.0.2.100","guest_port":8080,"mode":"splice"}' ]
+	# The connection is made inside the namespace: its source is the
+	# namespace's own address, not the gateway's or the client's.
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$status" -eq 0 ]
+	[ "$output" = "peer=10.0.2.100 ping" ]
+	run api '{"execute": "remove_hostfwd", "arguments": {"id": 1}}'
+	[ "$output" = '{"return":{}}' ]
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Connection refused"* ]]
+}
+
+@test "slirp: --port-mode=splice splices TCP forwards; UDP and \"mode\": \"slirp\" stay with libslirp" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --port-mode=splice --api-socket "$API"
+	local uf="$WORK/udp.port" hport=$((20000 + RANDOM % 20000))
+	ns_tcp_server 8080
+	in_ns python3 -c "$PY_UDP_ECHO" 0.0.0.0 5353 "$uf" &
+	track_pid $!
+	wait_file "$uf"
+	add_forward "$hport" 8080
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "udp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 5353}}'
+	[ "$(jq -r .return.id <<<"$output")" = 2 ]
+	add_forward $((hport + 1)) 8081 '"mode": "slirp"'
+	run api '{"execute": "list_hostfwd"}'
+	[ "$(jq -c '[.entries[] | [.proto, .mode]]' <<<"$output")" = '[["tcp","splice"],["udp","slirp"],["tcp","slirp"]]' ]
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$output" = "peer=10.0.2.100 ping" ]
+	run "${AS_USER[@]}" python3 -c "$PY_UDP_CLIENT" 127.0.0.1 "$hport"
+	[ "$output" = "echo:hello from 10.0.2.2" ]
+}
+
+@test "slirp: spliced forwards: 4 MiB each way, 40 parallel clients with half-close" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --mtu=65520 --port-mode=splice --api-socket "$API"
+	local pf="$WORK/bulk.port" hport=$((20000 + RANDOM % 20000))
+	# namespace -> host client
+	in_ns python3 -c "$PY_BULK_SERVER" 0.0.0.0 9000 "$pf" send &
+	track_pid $!
+	wait_file "$pf"
+	add_forward "$hport" 9000
+	run "${AS_USER[@]}" python3 -c "$PY_BULK_CLIENT" 127.0.0.1 "$hport" recv
+	[ "$status" -eq 0 ]
+	[ "$output" = "$BULK_SHA256" ]
+	# host client -> namespace; the server prints what it got once the
+	# client's half-close reaches it.
+	rm -f "$pf"
+	in_ns python3 -c "$PY_BULK_SERVER" 0.0.0.0 9001 "$pf" recv >"$WORK/recv.sum" &
+	local srv=$!
+	track_pid $srv
+	wait_file "$pf"
+	add_forward $((hport + 1)) 9001
+	run "${AS_USER[@]}" python3 -c "$PY_BULK_CLIENT" 127.0.0.1 $((hport + 1)) send
+	[ "$status" -eq 0 ]
+	wait $srv
+	[ "$(cat "$WORK/recv.sum")" = "$BULK_SHA256" ]
+	# Many at once, each echoed back whole after its half-close.
+	in_ns python3 -c "$PY_ECHO_SERVER" 9002 &
+	track_pid $!
+	sleep 0.5
+	add_forward $((hport + 2)) 9002
+	run "${AS_USER[@]}" python3 -c "$PY_PARALLEL_CLIENTS" $((hport + 2)) 40
+	echo "$output"
+	[ "$output" = 40 ]
+	# Every connection is gone: the helper holds no socket but its own
+	# listeners, API socket and tap.
+	local i n
+	for ((i = 0; i < 50; i++)); do
+		n=$(find "/proc/$SLIRP_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l)
+		[ "$n" -le 8 ] && break
+		sleep 0.1
+	done
+	echo "sockets: $n"
+	[ "$n" -le 8 ]
+	pid_alive "$SLIRP_PID"
+}
+
+# PY_RESET_CLIENT PORT: connect, send a byte, read: "reset" when the
+# connection is reset (the reset may beat connect(2)'s return on loopback).
+PY_RESET_CLIENT='
+import socket, sys
+try:
+    c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    c.sendall(b"x")
+    print("read", len(c.recv(10)))
+except ConnectionResetError:
+    print("reset")
+'
+
+@test "slirp: spliced forwards pass resets on: a closed guest port, a server that resets" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --port-mode=splice --api-socket "$API"
+	local hport=$((20000 + RANDOM % 20000))
+	add_forward "$hport" 9000
+	# Nothing listens on 9000 in the namespace: the client's connection is
+	# reset, as a closed port's would be.
+	run "${AS_USER[@]}" python3 -c "$PY_RESET_CLIENT" "$hport"
+	echo "$output"
+	[ "$output" = reset ]
+	# A server that answers with a reset (SO_LINGER 0).
+	in_ns python3 -c 'import socket, struct
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9000)); s.listen(8)
+while True:
+    c, _ = s.accept(); c.recv(10)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()' &
+	track_pid $!
+	sleep 0.5
+	run "${AS_USER[@]}" python3 -c "$PY_RESET_CLIENT" "$hport"
+	echo "$output"
+	[ "$output" = reset ]
+	pid_alive "$SLIRP_PID"
+}
+
+@test "slirp: spliced forward requests that cannot work get error replies" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --enable-ipv6 --api-socket "$API"
+	local hport=$((20000 + RANDOM % 20000))
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_port": '"$hport"', "guest_port": 80, "mode": "fast"}}'
+	[ "$(jq -r .error.desc <<<"$output")" = 'bad request: add_hostfwd: bad arguments.mode ("slirp" or "splice")' ]
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_port": '"$hport"', "guest_port": 80, "mode": 1}}'
+	[ "$(jq -r .error.desc <<<"$output")" = 'bad request: add_hostfwd: bad arguments.mode ("slirp" or "splice")' ]
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "udp", "host_port": '"$hport"', "guest_port": 80, "mode": "splice"}}'
+	[ "$(jq -r .error.desc <<<"$output")" = 'bad request: add_hostfwd: arguments.mode "splice" forwards TCP only' ]
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "::1", "host_port": '"$hport"', "guest_port": 80, "mode": "splice"}}'
+	[ "$(jq -r .error.desc <<<"$output")" = 'bad request: add_hostfwd: arguments.mode "splice" over IPv6 needs arguments.guest_addr' ]
+	# A host port that is taken.
+	add_forward "$hport" 80 '"mode": "splice"'
+	run api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": '"$hport"', "guest_port": 81, "mode": "splice"}}'
+	[ "$(jq -r .error.desc <<<"$output")" = 'bad request: add_hostfwd: listen on the host port failed: Address already in use' ]
+	run api '{"execute": "list_hostfwd"}'
+	[ "$(jq -c '[.entries[].id]' <<<"$output")" = '[1]' ]
+	pid_alive "$SLIRP_PID"
+	# On the command line.
+	run "${AS_USER[@]}" "$SLIRP" --port-mode=fast "$NS_PID" tap1
+	[ "$status" -eq 1 ]
+	[ "$output" = 'urun-slirp: --port-mode: `fast` is not slirp or splice' ]
+	run "${AS_USER[@]}" "$SLIRP" --port-mode=splice "$NS_PID" tap1
+	[ "$status" -eq 1 ]
+	[ "$output" = 'urun-slirp: --port-mode=splice needs --api-socket and a PID or path target' ]
+}
+
+# The child that makes the namespace's sockets lives in the container's
+# user namespace: it must hold nothing there, and end with the helper.
+@test "slirp: the namespace child of spliced forwards: no capabilities, seccomp, ends with the helper" {
+	requires_urun_slirp
+	start_netns
+	API="$WORK/api.sock"
+	start_slirp --configure --enable-sandbox --enable-seccomp --port-mode=splice --api-socket "$API"
+	local child extra
+	# No newline ends the list: read returns 1 with the fields set.
+	read -r child extra <"/proc/$SLIRP_PID/task/$SLIRP_PID/children" || true
+	[ -n "$child" ] && [ -z "$extra" ]
+	[ "$(readlink "/proc/$child/ns/net")" = "$(readlink "/proc/$NS_PID/ns/net")" ]
+	[ "$(readlink "/proc/$child/ns/user")" = "$(readlink "/proc/$NS_PID/ns/user")" ]
+	run grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):' "/proc/$child/status"
+	echo "$output"
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapPrm:	0000000000000000"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	# It kept only its socket to the helper.
+	[ "$(ls "/proc/$child/fd" | wc -l)" -eq 1 ]
+	# Forwarding works through the sandbox and both filters.
+	local hport=$((20000 + RANDOM % 20000))
+	ns_tcp_server 8080
+	add_forward "$hport" 8080
+	run "${AS_USER[@]}" python3 -c "$PY_TCP_CLIENT" 127.0.0.1 "$hport"
+	[ "$output" = "peer=10.0.2.100 ping" ]
+	# SIGKILL leaves the helper no time to end it: the child goes anyway.
+	kill -KILL "$SLIRP_PID"
+	wait_gone "$child"
+	# And without a namespace child (no API socket) there is none.
+	start_slirp --configure
+	[ -z "$(cat "/proc/$SLIRP_PID/task/$SLIRP_PID/children")" ]
 }
 
 # --- podman ----------------------------------------------------------------------

@@ -112,8 +112,16 @@ test_options (void)
                       "'mtu=1500,cidr=10.1.0.0/16,disable-host-loopback,enable-ipv6'", &net);
 
   tap_ok (ok && net.mtu == 1500 && strcmp (net.cidr, "10.1.0.0/16") == 0
-              && net.is_host_loopback_disabled && net.is_ipv6,
+              && net.is_host_loopback_disabled && net.is_ipv6 && !net.is_port_spliced,
           "mtu, cidr, disable-host-loopback, enable-ipv6");
+  urun_network_free (&net);
+  ok = parse_ok ("'run.urun.network': 'slirp', 'run.urun.network.options': "
+                 "'port-mode=splice'", &net);
+  tap_ok (ok && net.is_port_spliced, "port-mode=splice");
+  urun_network_free (&net);
+  ok = parse_ok ("'run.urun.network': 'slirp', 'run.urun.network.options': "
+                 "'port-mode=splice,port-mode=slirp'", &net);
+  tap_ok (ok && !net.is_port_spliced, "port-mode=slirp, the last one counting");
   urun_network_free (&net);
 }
 
@@ -168,7 +176,7 @@ test_errors (void)
                 "run.urun.network.options: cidr `10.0.2.1/24` is not a network address (like 10.0.2.0/24)");
   expect_error (NULL, SLIRP "'run.urun.network.options': 'ipv6'",
                 "run.urun.network.options: unknown option `ipv6` (expected mtu=N, "
-                "cidr=A.B.C.D/P, disable-host-loopback or enable-ipv6)");
+                "cidr=A.B.C.D/P, disable-host-loopback, enable-ipv6 or port-mode=slirp|splice)");
 }
 
 int
