@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -85,6 +86,21 @@ struct urun_splice
   bool has_warned;
 };
 
+/* Six descriptors per connection: the soft limit of 1024 would stop at
+   about 160 clients.  Nothing here uses select(2), so the hard limit is
+   safe (as systemd advises daemons, systemd.exec(5), LimitNOFILE=). */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
+}
+
 struct urun_splice *
 urun_splice_new (int epfd, const struct urun_nssocket *ns,
                  struct urun_error *err)
@@ -98,6 +114,7 @@ urun_splice_new (int epfd, const struct urun_nssocket *ns,
     }
   sp->epfd = epfd;
   sp->ns = ns;
+  raise_fd_limit ();
   return sp;
 }
 

@@ -984,6 +984,9 @@ add_forward() {
 	echo "sockets: $n"
 	[ "$n" -le 8 ]
 	pid_alive "$SLIRP_PID"
+	# Six descriptors a connection: the helper raised its soft limit.
+	run awk '/^Max open files/ { print ($4 == $5) }' "/proc/$SLIRP_PID/limits"
+	[ "$output" = 1 ]
 }
 
 # PY_RESET_CLIENT PORT: connect, send a byte, read: "reset" when the
