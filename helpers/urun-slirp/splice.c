@@ -363,12 +363,47 @@ warn_once (struct urun_splice *sp, const char *what, int errnum)
            errnum ? strerror (errnum) : "");
 }
 
+/* A connection of CLIENT and GUEST with its pipes, in the slot table; NULL
+   with errno when something ran out (the fds stay the caller's). */
+static struct conn *
+new_conn (struct urun_splice *sp, int client, int guest)
+{
+  struct conn *c = calloc (1, sizeof *c);
+  int saved;
+
+  if (c == NULL)
+    return NULL;
+  c->up.pipe_r = c->up.pipe_w = c->down.pipe_r = c->down.pipe_w = -1;
+  if (claim_slot (sp, client) != NULL && claim_slot (sp, guest) != NULL
+      && open_flow (&c->up) == 0 && open_flow (&c->down) == 0)
+    {
+      c->client = client;
+      c->guest = guest;
+      slot_of (sp, client)->conn = slot_of (sp, guest)->conn = c;
+      return c;
+    }
+  saved = errno;
+  close_flow (&c->up);
+  close_flow (&c->down);
+  free (c);
+  errno = saved;
+  return NULL;
+}
+
+/* The client sees what a closed port would give it: a reset. */
+static void
+refuse (int client)
+{
+  arm_reset (client);
+  close (client);
+}
+
 /* The namespace's socket for the client CLIENT of L, connecting. */
 static void
 start_conn (struct urun_splice *sp, struct listener *l, int client)
 {
   struct urun_error err = URUN_ERROR_INIT;
-  struct slot *cs, *gs;
+  const uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   struct conn *c;
   int guest;
 
@@ -377,51 +412,29 @@ start_conn (struct urun_splice *sp, struct listener *l, int client)
     {
       warn_once (sp, err.msg, err.errnum);
       urun_clear_error (&err);
-      arm_reset (client);
-      close (client);
+      refuse (client);
       return;
     }
-  c = calloc (1, sizeof *c);
-  if (c != NULL)
-    c->up.pipe_r = c->up.pipe_w = c->down.pipe_r = c->down.pipe_w = -1;
-  cs = claim_slot (sp, client);
-  gs = cs ? claim_slot (sp, guest) : NULL;
-  if (c == NULL || gs == NULL || open_flow (&c->up) < 0
-      || open_flow (&c->down) < 0)
+  c = new_conn (sp, client, guest);
+  if (c == NULL)
     {
       warn_once (sp, "set up a connection", errno);
-      arm_reset (client);
-      close (client);
+      refuse (client);
       close (guest);
-      if (c != NULL)
-        {
-          close_flow (&c->up);
-          close_flow (&c->down);
-          free (c);
-        }
       return;
     }
-  cs = slot_of (sp, client); /* the second claim may have moved the table */
-  c->client = client;
-  c->guest = guest;
-  cs->conn = gs->conn = c;
   set_nodelay (client);
   set_nodelay (guest);
   c->is_connecting
       = connect (guest, (struct sockaddr *) &l->guest, l->len) < 0;
   if (c->is_connecting && errno != EINPROGRESS)
-    {
-      close_conn (sp, c, true);
-      return;
-    }
-  if (watch (sp, client, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0
-      || watch (sp, guest, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0)
+    close_conn (sp, c, true);
+  else if (watch (sp, client, events) < 0 || watch (sp, guest, events) < 0)
     {
       warn_once (sp, "watch a connection", errno);
       close_conn (sp, c, true);
-      return;
     }
-  if (!c->is_connecting)
+  else if (!c->is_connecting)
     pump_conn (sp, c);
 }
 
