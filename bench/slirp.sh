@@ -12,7 +12,11 @@
 #             (which keeps the client's address) and "mode": "splice";
 # and the helper's CPU time (utime + stime of /proc/PID/stat, which also
 # counts the kernel work done in its context) per GB moved.  Runs are
-# interleaved (helper A, helper B, A, B, ...) and the median is reported.
+# interleaved (helper A, helper B, A, B, ...) and the median is reported,
+# with the median of the run-by-run ratios: the runs of one round are
+# seconds apart, so a slow spell of the machine (on this VM both helpers
+# lose a fifth of their throughput at times) moves both sides of a round,
+# where it may move only one side's median.
 # As root, every process of a run (helper, iperf3 on both sides) runs
 # SCHED_FIFO priority 1 so that other load on the machine does not decide
 # the result (a 2-core machine shared with builds swings by 3x otherwise);
@@ -192,7 +196,17 @@ for mtu in $MTUS; do
 done
 
 echo
-echo "| direction | MTU | slirp4netns Gbit/s | urun-slirp Gbit/s | throughput ratio | slirp4netns CPU-s/GB | urun-slirp CPU-s/GB | CPU/GB ratio |"
+# paired S U: the median of U[i] / S[i] (or S[i] / U[i] with -i) over the
+# runs i of two space-separated lists.
+paired() {
+	local invert=0
+	[ "$1" = -i ] && invert=1 && shift
+	awk -v s="$1" -v u="$2" -v inv="$invert" 'BEGIN {
+		n = split(s, a, " "); split(u, b, " ")
+		for (i = 1; i <= n; i++) print (inv ? a[i] / b[i] : b[i] / a[i]) }' | median
+}
+
+echo "| direction | MTU | slirp4netns Gbit/s | urun-slirp Gbit/s | throughput ratio (paired) | slirp4netns CPU-s/GB | urun-slirp CPU-s/GB | CPU/GB ratio (paired) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for mtu in $MTUS; do
 	for row in ns-host,urun-slirp host-ns,urun-slirp host-ns,urun-slirp-splice; do
@@ -204,8 +218,10 @@ for mtu in $MTUS; do
 		ug=$(tr ' ' '\n' <<<"${GBITS[$h,$mtu,$dir]}" | grep . | median)
 		sc=$(tr ' ' '\n' <<<"${CPUGB[slirp4netns,$mtu,$dir]}" | grep . | median)
 		uc=$(tr ' ' '\n' <<<"${CPUGB[$h,$mtu,$dir]}" | grep . | median)
-		awk -v l="$label" -v m="$mtu" -v sg="$sg" -v ug="$ug" -v sc="$sc" -v uc="$uc" 'BEGIN {
-			printf "| %s | %d | %.2f | %.2f | %.2fx | %.3f | %.3f | %.2fx |\n",
-				l, m, sg, ug, ug / sg, sc, uc, sc / uc }'
+		pg=$(paired "${GBITS[slirp4netns,$mtu,$dir]}" "${GBITS[$h,$mtu,$dir]}")
+		pc=$(paired -i "${CPUGB[slirp4netns,$mtu,$dir]}" "${CPUGB[$h,$mtu,$dir]}")
+		awk -v l="$label" -v m="$mtu" -v sg="$sg" -v ug="$ug" -v sc="$sc" -v uc="$uc" -v pg="$pg" -v pc="$pc" 'BEGIN {
+			printf "| %s | %d | %.2f | %.2f | %.2fx (%.2fx) | %.3f | %.3f | %.2fx (%.2fx) |\n",
+				l, m, sg, ug, ug / sg, pg, sc, uc, sc / uc, pc }'
 	done
 done
