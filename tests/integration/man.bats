@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # man: the man pages in man/ and the bash completion agree with `--help`:
 # one page per command, the same long and short options on both sides, every
-# page built by man/meson.build and rendered without warnings.
+# page built by man/meson.build and rendered without warnings.  urun-slirp(1)
+# is the helper's page, not a command's.
 
 load helpers
 
@@ -17,14 +18,23 @@ teardown() {
 	teardown_bundle
 }
 
+# Pages of programs of their own, named urun-* but not commands.
+HELPER_PAGES="urun-slirp"
+
 # The commands of `urun --help`.
 help_commands() {
 	"$URUN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p'
 }
 
-# "--long -s" (or "--long ") for each option of `urun [COMMAND] --help`.
+# "--long -s" (or "--long ") for each option of `PROGRAM [COMMAND] --help`
+# (urun's indents its options, urun-slirp's, like slirp4netns's, does not,
+# and may print `--long=VALUE`).
+program_options() {
+	"$@" --help | sed -nE 's/^ *(-([a-zA-Z]), )?(--[a-z0-9-]+)([= ].*)?$/\3 \2/p' | sort -u
+}
+
 help_options() {
-	"$URUN" "$@" --help | sed -nE 's/^ +(-([a-zA-Z]), )?(--[a-z0-9-]+)( .*)?$/\3 \2/p' | sort -u
+	program_options "$URUN" "$@"
 }
 
 # The same for the option headings of PAGE: a line `**-b**, **--bundle**=*DIR*`
@@ -37,12 +47,19 @@ page_options() {
 
 # compare_options PAGE [COMMAND]: print the differences, fail if any.
 compare_options() {
+	local page=$1
+	shift
+	compare_program_options "$page" "$URUN" "$@"
+}
+
+# compare_program_options PAGE PROGRAM [COMMAND]: the same for any program.
+compare_program_options() {
 	local page=$1 diff
 	shift
-	diff=$(diff <(help_options "$@") <(page_options "$page") |
+	diff=$(diff <(program_options "$@") <(page_options "$page") |
 		sed -n 's/^< /only in --help: /p; s/^> /only in the page: /p')
 	[ -z "$diff" ] && return 0
-	echo "$page.1.md and \`urun $* --help\` differ:" >&2
+	echo "$page.1.md and \`$* --help\` differ:" >&2
 	echo "$diff" | sed 's/^/  /' >&2
 	return 1
 }
@@ -54,6 +71,7 @@ compare_options() {
 	done
 	for page in "$MAN_DIR"/urun-*.1.md; do
 		verb=$(basename "$page" .1.md)
+		[[ " $HELPER_PAGES " == *" $verb "* ]] && continue
 		verb=${verb#urun-}
 		help_commands | grep -qx "$verb" || extra+=" $verb"
 	done
@@ -82,6 +100,13 @@ compare_options() {
 		compare_options "urun-$verb" "$verb" || failed=1
 	done
 	[ "$failed" -eq 0 ]
+}
+
+@test "man: urun-slirp(1) has every option of urun-slirp --help, and no other" {
+	local slirp
+	slirp=$(find_slirp) || true
+	[[ "$slirp" == */urun-slirp ]] || skip "urun-slirp not built (helpers/urun-slirp next to \`$URUN\`)"
+	compare_program_options urun-slirp "$slirp"
 }
 
 @test "man: man/meson.build builds every page" {
