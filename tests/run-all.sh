@@ -6,7 +6,8 @@
 #   3. (root) the OCI validation suite, root and rootless (tests/conformance),
 #      its programs several at a time; meanwhile, niced, in the background:
 #      the build-asan/ build (ASan+UBSan) and build-fuzz/, each libFuzzer
-#      harness for $URUN_FUZZ_SECONDS (default 10)
+#      harness for $URUN_FUZZ_SECONDS (default 5: a smoke test; long runs are
+#      by hand, tests/fuzz/run.sh -t 300)
 #   4. the core integration files (ASAN_FILES) with URUN_BINARY=build-asan/urun
 #
 # Counts passed/failed/skipped over the unit tests (meson's TAP results) and
@@ -182,9 +183,9 @@ conformance() {
 # fuzz: each libFuzzer harness for a bounded time (tests/fuzz/run.sh).
 fuzz() {
 	local tap
-	section "fuzzing (tests/fuzz), ${URUN_FUZZ_SECONDS:-10} s per harness"
+	section "fuzzing (tests/fuzz), ${URUN_FUZZ_SECONDS:-5} s per harness"
 	tap=$(mktemp /tmp/urun-fuzz.XXXXXX)
-	bash tests/fuzz/run.sh -t "${URUN_FUZZ_SECONDS:-10}" | tee "$tap" || true
+	bash tests/fuzz/run.sh -t "${URUN_FUZZ_SECONDS:-5}" | tee "$tap" || true
 	tap_to_results "[fuzz] " <"$tap" >>"$RESULTS"
 	grep -q '^ok' "$tap" || record "FAIL fuzz: no harness ran"
 	rm -f -- "$tap"
