@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
+
+#include "fdpass.h"
 
 struct sync_message
 {
@@ -18,36 +19,6 @@ struct sync_message
 };
 
 #define HEADER_SIZE offsetof (struct sync_message, msg)
-
-int
-urun_send_fd (int sock, int fd, const void *data, size_t len)
-{
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-  struct cmsghdr *cmsg;
-  ssize_t n;
-
-  memset (&control, 0, sizeof control);
-  if (fd >= 0)
-    {
-      mh.msg_control = control.buf;
-      mh.msg_controllen = sizeof control.buf;
-      cmsg = CMSG_FIRSTHDR (&mh);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (cmsg), &fd, sizeof (int));
-    }
-  do
-    n = sendmsg (sock, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n < 0 ? -1 : 0;
-}
 
 static int
 send_message (int fd, const struct sync_message *m, size_t len, int pass_fd,
@@ -81,31 +52,15 @@ urun_sync_send_fd (int fd, enum urun_sync_type type, int pass_fd,
 static ssize_t
 receive (int fd, struct sync_message *m, int *pass_fd)
 {
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m - 1 };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                       .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-  struct cmsghdr *cmsg;
+  int got;
   ssize_t n;
 
   memset (m, 0, sizeof *m);
-  do
-    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  for (cmsg = n > 0 ? CMSG_FIRSTHDR (&mh) : NULL; cmsg; cmsg = CMSG_NXTHDR (&mh, cmsg))
-    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
-      {
-        int got;
-        memcpy (&got, CMSG_DATA (cmsg), sizeof got);
-        if (pass_fd && *pass_fd < 0)
-          *pass_fd = got;
-        else
-          close (got);
-      }
+  n = urun_recv_fd (fd, m, sizeof *m - 1, &got);
+  if (got >= 0 && pass_fd && *pass_fd < 0)
+    *pass_fd = got;
+  else if (got >= 0)
+    close (got);
   return n;
 }
 

@@ -55,7 +55,4 @@ int urun_sync_wait_exec (int fd, struct urun_error *err);
 __attribute__ ((noreturn)) void urun_sync_fail (int fd,
                                                 const struct urun_error *err);
 
-/* Send FD over the unix socket SOCK with SCM_RIGHTS and DATA as payload. */
-int urun_send_fd (int sock, int fd, const void *data, size_t len);
-
 #endif

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fdpass.h"
 #include "mounts.h"
 #include "rootpath.h"
-#include "sync.h"
 
 static int
 open_ptmx (int root_fd, struct urun_error *err)

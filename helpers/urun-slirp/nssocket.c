@@ -66,7 +66,7 @@ urun_nssocket_serve (int sock, pid_t parent,
   /* Nobody to tell but the parent, which finds every request refused. */
   if (harden (sock, parent, cfg, &err) < 0)
     _exit (1);
-  while (urun_recv_with_fd (sock, &family, sizeof family, &unused)
+  while (urun_recv_fd (sock, &family, sizeof family, &unused)
          == (ssize_t) sizeof family)
     {
       if (unused >= 0)
@@ -75,7 +75,7 @@ urun_nssocket_serve (int sock, pid_t parent,
                ? socket (family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)
                : (errno = EAFNOSUPPORT, -1);
       errnum = fd < 0 ? errno : 0;
-      if (urun_send_with_fd (sock, &errnum, sizeof errnum, fd) < 0)
+      if (urun_send_fd (sock, fd, &errnum, sizeof errnum) < 0)
         _exit (1);
       if (fd >= 0)
         close (fd);
@@ -126,9 +126,9 @@ urun_nssocket_make (const struct urun_nssocket *ns, int family,
   if (ns->sock < 0)
     return urun_set_error (err, 0, "no namespace child (spliced forwards "
                            "need an API socket and a namespace target)");
-  if (urun_send_with_fd (ns->sock, &family, sizeof family, -1) < 0)
+  if (urun_send_fd (ns->sock, -1, &family, sizeof family) < 0)
     return urun_set_error (err, errno, "ask the namespace child for a socket");
-  n = urun_recv_with_fd (ns->sock, &errnum, sizeof errnum, &fd);
+  n = urun_recv_fd (ns->sock, &errnum, sizeof errnum, &fd);
   if (n < 0)
     return urun_set_error (err, errno, "receive a socket from the namespace "
                            "child");

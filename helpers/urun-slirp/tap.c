@@ -177,7 +177,7 @@ child_main (int sock, pid_t parent, const struct urun_slirp_config *cfg)
         close (fd);
       fd = -1;
     }
-  if (urun_send_with_fd (sock, &reply, sizeof reply, fd) < 0 || reply.is_error)
+  if (urun_send_fd (sock, fd, &reply, sizeof reply) < 0 || reply.is_error)
     _exit (1);
   if (fd >= 0)
     close (fd);
@@ -191,7 +191,7 @@ static int
 receive_reply (int sock, struct child_reply *reply, int *fd,
                struct urun_error *err)
 {
-  ssize_t n = urun_recv_with_fd (sock, reply, sizeof *reply, fd);
+  ssize_t n = urun_recv_fd (sock, reply, sizeof *reply, fd);
 
   if (n < 0)
     return urun_set_error (err, errno, "receive from the namespace child");

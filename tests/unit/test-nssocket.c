@@ -51,22 +51,22 @@ hostile_child (int sock, enum answer answer)
   struct cmsghdr *cmsg;
   int fds[3];
 
-  if (urun_recv_with_fd (sock, &family, sizeof family, &fd) <= 0)
+  if (urun_recv_fd (sock, &family, sizeof family, &fd) <= 0)
     _exit (1);
   switch (answer)
     {
     case ANSWER_PIPE:
       if (pipe (p) < 0)
         _exit (1);
-      urun_send_with_fd (sock, &zero, sizeof zero, p[0]);
+      urun_send_fd (sock, p[0], &zero, sizeof zero);
       break;
     case ANSWER_UDP:
-      urun_send_with_fd (sock, &zero, sizeof zero,
-                         socket (AF_INET, SOCK_DGRAM, 0));
+      urun_send_fd (sock, socket (AF_INET, SOCK_DGRAM, 0), &zero,
+                    sizeof zero);
       break;
     case ANSWER_WRONG_FAMILY:
-      urun_send_with_fd (sock, &zero, sizeof zero,
-                         socket (AF_INET6, SOCK_STREAM, 0));
+      urun_send_fd (sock, socket (AF_INET6, SOCK_STREAM, 0), &zero,
+                    sizeof zero);
       break;
     case ANSWER_MANY:
       fds[0] = socket (AF_INET, SOCK_STREAM, 0);
@@ -81,7 +81,7 @@ hostile_child (int sock, enum answer answer)
       sendmsg (sock, &msg, 0);
       break;
     case ANSWER_NO_FD:
-      urun_send_with_fd (sock, &zero, sizeof zero, -1);
+      urun_send_fd (sock, -1, &zero, sizeof zero);
       break;
     case ANSWER_EXIT:
       break;

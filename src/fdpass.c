@@ -1,4 +1,6 @@
-/* fdpass.c: see fdpass.h. */
+/* fdpass.c: see fdpass.h.  The control buffers are unions with struct
+   cmsghdr, which CMSG_FIRSTHDR() hands out pointers to: a plain char array
+   need not be aligned for it (cmsg(3)). */
 #define _GNU_SOURCE
 #include "fdpass.h"
 
@@ -8,19 +10,23 @@
 #include <unistd.h>
 
 int
-urun_send_with_fd (int sock, const void *buf, size_t len, int fd)
+urun_send_fd (int sock, int fd, const void *data, size_t len)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { (void *) buf, len };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { (void *) data, len };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
   struct cmsghdr *cmsg;
   ssize_t n;
 
   if (fd >= 0)
     {
-      memset (cbuf, 0, sizeof cbuf);
-      msg.msg_control = cbuf;
-      msg.msg_controllen = sizeof cbuf;
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof control.buf;
       cmsg = CMSG_FIRSTHDR (&msg);
       cmsg->cmsg_level = SOL_SOCKET;
       cmsg->cmsg_type = SCM_RIGHTS;
@@ -49,13 +55,18 @@ take_first_fd (struct cmsghdr *cmsg)
 }
 
 ssize_t
-urun_recv_with_fd (int sock, void *buf, size_t len, int *fd)
+urun_recv_fd (int sock, void *buf, size_t len, int *fd)
 {
   /* Room for a few: a peer that sends more must not leave them open. */
-  char cbuf[CMSG_SPACE (4 * sizeof (int))];
+  union
+  {
+    char buf[CMSG_SPACE (4 * sizeof (int))];
+    struct cmsghdr align;
+  } control;
   struct iovec iov = { buf, len };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+                        .msg_control = control.buf,
+                        .msg_controllen = sizeof control.buf };
   ssize_t n;
 
   *fd = -1;
