@@ -16,6 +16,7 @@
 
 #include <slirp/libslirp.h>
 
+#include "fdtable.h"
 #include "loop.h"
 
 struct slot
@@ -65,23 +66,15 @@ push (struct int_vec *vec, int value)
 static struct slot *
 get_slot (struct urun_pollset *ps, int fd)
 {
+  struct slot *s;
+
   if (fd < 0)
     return NULL;
-  if ((size_t) fd >= ps->nslots)
-    {
-      size_t n = ps->nslots ? ps->nslots : 256;
-      struct slot *s;
-
-      while (n <= (size_t) fd)
-        n *= 2;
-      s = realloc (ps->slots, n * sizeof *s);
-      if (s == NULL)
-        return NULL;
-      memset (s + ps->nslots, 0, (n - ps->nslots) * sizeof *s);
-      ps->slots = s;
-      ps->nslots = n;
-    }
-  return &ps->slots[fd];
+  s = urun_fdtable_reserve (ps->slots, &ps->nslots, sizeof *s, 256, fd);
+  if (s == NULL)
+    return NULL;
+  ps->slots = s;
+  return &s[fd];
 }
 
 static uint32_t

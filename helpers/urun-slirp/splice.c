@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "fdtable.h"
 #include "loop.h"
 
 /* 256 KiB per pipe: the loopback's 64 KiB segments four at a time, and
@@ -128,21 +129,13 @@ slot_of (struct urun_splice *sp, int fd)
 static struct slot *
 claim_slot (struct urun_splice *sp, int fd)
 {
-  if ((size_t) fd >= sp->n_slots)
-    {
-      size_t n = sp->n_slots ? sp->n_slots : 64;
-      struct slot *grown;
+  struct slot *s;
 
-      while (n <= (size_t) fd)
-        n *= 2;
-      grown = realloc (sp->slots, n * sizeof *grown);
-      if (grown == NULL)
-        return NULL;
-      memset (grown + sp->n_slots, 0, (n - sp->n_slots) * sizeof *grown);
-      sp->slots = grown;
-      sp->n_slots = n;
-    }
-  return &sp->slots[fd];
+  s = urun_fdtable_reserve (sp->slots, &sp->n_slots, sizeof *s, 64, fd);
+  if (s == NULL)
+    return NULL;
+  sp->slots = s;
+  return &s[fd];
 }
 
 static void
